@@ -1,0 +1,75 @@
+/**
+ * What Soda Cloud documents about its REST API, in one place, shared by the client (which paces itself by
+ * these limits) and the emulator (which enforces them). Behaviour Soda does not document is listed in
+ * `ASSUMPTIONS` below and in the README; nothing else in the code may assume more.
+ */
+
+/** The two regions Soda Cloud runs in; no other exists. */
+export const REGION_HOSTS = {
+  eu: "https://cloud.soda.io",
+  us: "https://cloud.us.soda.io",
+} as const;
+
+export type Region = keyof typeof REGION_HOSTS;
+
+export const DEFAULT_HOST = REGION_HOSTS.eu;
+
+/** The REST operations this project uses, named as the client names them. */
+export type Operation = "testLogin" | "createRunnerKey" | "listRunners" | "getRunner" | "deleteRunner";
+
+export interface RateLimit {
+  /** Requests allowed in any window of `windowMs`. */
+  limit: number;
+  /** Window length in milliseconds. */
+  windowMs: number;
+}
+
+/** The length of the documented 60-second windows; `rateWindowMs` options scale every window by it. */
+export const DOCUMENTED_WINDOW_MS = 60_000;
+
+/** Documented per-operation rate limits. A 429 carries no Retry-After and no rate-limit headers. */
+export const DOCUMENTED_RATE_LIMITS: Readonly<Record<Operation, RateLimit>> = {
+  testLogin: { limit: 10, windowMs: 10_000 },
+  createRunnerKey: { limit: 10, windowMs: 60_000 },
+  listRunners: { limit: 60, windowMs: 60_000 },
+  getRunner: { limit: 1000, windowMs: 60_000 },
+  deleteRunner: { limit: 10, windowMs: 60_000 },
+};
+
+/**
+ * The documented limits with every window scaled so that the 60-second windows last `rateWindowMs`
+ * (the 10-second test-login window scales by the same factor). Tests and benchmarks use this to run the
+ * real pacing logic in seconds instead of minutes; emulator and client must be given the same value.
+ */
+export function scaledRateLimits(rateWindowMs?: number): Record<Operation, RateLimit> {
+  const factor = rateWindowMs === undefined ? 1 : rateWindowMs / DOCUMENTED_WINDOW_MS;
+  const scaled = {} as Record<Operation, RateLimit>;
+  for (const [op, { limit, windowMs }] of Object.entries(DOCUMENTED_RATE_LIMITS) as [Operation, RateLimit][]) {
+    scaled[op] = { limit, windowMs: Math.max(1, Math.round(windowMs * factor)) };
+  }
+  return scaled;
+}
+
+/** `GET /api/v1/runners` accepts page sizes in this range; anything else is a 400. */
+export const RUNNER_PAGE_SIZE = { min: 10, max: 1000, default: 10 } as const;
+
+/** The response header Soda uses for its request trace id. */
+export const TRACE_ID_HEADER = "x-soda-trace-id";
+
+/** The permission needed to create runner keys and delete runners (alias MANAGE_DATASOURCES_AND_RUNNERS). */
+export const AGENT_PERMISSION = "MANAGE_DATASOURCES_AND_AGENTS";
+export const AGENT_PERMISSION_ALIAS = "MANAGE_DATASOURCES_AND_RUNNERS";
+
+/**
+ * Behaviour Soda does not document, which this project assumes (the emulator reproduces it, the
+ * provider relies on it). Kept here, and in the README, so a change in Soda's behaviour has one place to land.
+ */
+export const ASSUMPTIONS = [
+  "A runner appears only once an agent registers with its key, under its configured name; create returns no runner id.",
+  "The same key registering again gets the same runner.",
+  "Registering a name that another runner holds is refused (409), so agent names are unique in an organisation.",
+  "Deleting a runner revokes its key; a key that never registered cannot be revoked through the API.",
+  "Runner keys cannot call the REST API (401).",
+  "A runner that carries the agent name of a key this provider created belongs to that key (a Runner has no key id).",
+  "Rate-limit buckets are per organisation and operation; a rejected (429) request was not processed.",
+] as const;
