@@ -1,0 +1,68 @@
+import { REGION_HOSTS, DEFAULT_HOST, type Region } from "./soda-api";
+
+/** Thrown for a host or region setting that cannot be used; `setting` names it. */
+export class EndpointError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "EndpointError";
+  }
+}
+
+export interface EndpointSettings {
+  /** A Soda Cloud host: `https://cloud.soda.io`, `cloud.us.soda.io`, or `http://127.0.0.1:PORT` for the emulator. */
+  host?: string;
+  /** `eu` or `us`; used when no host is given. */
+  region?: string;
+  /** How the settings are called where the user sets them, for error messages (e.g. `soda:host`). */
+  hostSettingName?: string;
+  regionSettingName?: string;
+}
+
+const LOOPBACK_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK_HOSTNAMES.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * The base URL (scheme, host and port, no trailing slash) that requests go to. Plain `http://` is refused unless
+ * the host is loopback, because the key secret travels in every request's Authorization header.
+ */
+export function resolveEndpoint(settings: EndpointSettings): string {
+  const hostSetting = settings.hostSettingName ?? "host";
+  const regionSetting = settings.regionSettingName ?? "region";
+  if (settings.host !== undefined && settings.host.trim() !== "") {
+    const raw = settings.host.trim();
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+    let url: URL;
+    try {
+      url = new URL(withScheme);
+    } catch {
+      throw new EndpointError(hostSetting, `${hostSetting} "${raw}" is not a valid URL; use https://cloud.soda.io or https://cloud.us.soda.io.`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new EndpointError(hostSetting, `${hostSetting} "${raw}" uses ${url.protocol}; Soda Cloud is reached over https.`);
+    }
+    if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+      throw new EndpointError(
+        hostSetting,
+        `${hostSetting} "${raw}" uses plain http to a non-loopback host, which would send the API key unencrypted; use https (plain http is accepted only for 127.0.0.1 or localhost, e.g. the Soda Cloud emulator).`,
+      );
+    }
+    if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.username !== "" || url.password !== "") {
+      throw new EndpointError(hostSetting, `${hostSetting} "${raw}" must be a bare host such as https://cloud.soda.io, without a path, query or credentials.`);
+    }
+    return url.origin;
+  }
+  if (settings.region !== undefined && settings.region.trim() !== "") {
+    const region = settings.region.trim().toLowerCase();
+    if (!(region in REGION_HOSTS)) {
+      throw new EndpointError(regionSetting, `${regionSetting} "${settings.region}" is not a Soda Cloud region; use "eu" (cloud.soda.io) or "us" (cloud.us.soda.io).`);
+    }
+    return REGION_HOSTS[region as Region];
+  }
+  return DEFAULT_HOST;
+}
