@@ -1,0 +1,93 @@
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { AuthenticationError } from "../client/errors";
+import type { ProviderContext } from "../context";
+import { apiKeyInputs } from "../schemas/inputs";
+import { CURRENT_STATE_VERSION, readApiKeyState, type ApiKeyState } from "../schemas/state";
+import { isUnknown } from "../unknowns";
+import { checkInputs, parseInputs } from "../validation";
+import { definedOnly } from "./outputs";
+import { sodaCloudConfigYaml } from "./soda-core-config";
+import { triggersChanged } from "./triggers";
+
+const RESOURCE = "SodaApiKey";
+
+/**
+ * The lifecycle of a Soda Cloud API key (personal or service account). Soda publishes no endpoint to create, list
+ * or revoke these, so the resource takes a key generated in Soda Cloud, verifies it with the key itself
+ * (`GET /api/v1/test-login`, no admin credentials), and on refresh notices when Soda stops accepting it.
+ */
+export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
+  return {
+    async check(_olds, news) {
+      return { inputs: news, failures: checkInputs(apiKeyInputs, news) };
+    },
+
+    // No network here: diff runs during preview.
+    async diff(_id, olds, news) {
+      const old = readApiKeyState(olds);
+      const replaces: string[] = [];
+      if (isUnknown(news.apiKeyId) || news.apiKeyId !== old.apiKeyId) replaces.push("apiKeyId");
+      if (isUnknown(news.apiKeySecret) || news.apiKeySecret !== old.apiKeySecret) replaces.push("apiKeySecret");
+      if (triggersChanged(old.rotationTriggers, news.rotationTriggers)) replaces.push("rotationTriggers");
+      return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+    },
+
+    async create(inputs) {
+      const args = parseInputs(RESOURCE, apiKeyInputs, inputs);
+      const client = ctx.clientWithKey(args);
+      let organisationName: string;
+      try {
+        ({ organisationName } = await client.testLogin());
+      } catch (error) {
+        if (error instanceof AuthenticationError) throw rejectedKeyError(args.apiKeyId, client.endpoint, error);
+        throw error;
+      }
+      const state: ApiKeyState = {
+        stateVersion: CURRENT_STATE_VERSION,
+        ...args,
+        organisationName,
+        endpoint: client.endpoint,
+        verifiedAt: new Date(ctx.clock.now()).toISOString(),
+        sodaCloudConfig: sodaCloudConfigYaml(client.endpoint, args),
+      };
+      return { id: args.apiKeyId, outs: definedOnly(state) };
+    },
+
+    async read(id, props) {
+      const state = readApiKeyState(props);
+      const client = ctx.clientWithKey(state);
+      try {
+        const { organisationName } = await client.testLogin();
+        // verifiedAt keeps the time of creation so that a refresh of a healthy key changes nothing.
+        return { id, props: { ...state, organisationName } };
+      } catch (error) {
+        // Soda no longer accepts the key (revoked, user deactivated): report it gone; the next `up` fails at
+        // create with the explanation until a new key is supplied.
+        if (error instanceof AuthenticationError) return {};
+        throw error;
+      }
+    },
+
+    // Every argument forces replacement; nothing can change in place.
+    async update(_id, olds) {
+      return { outs: readApiKeyState(olds) };
+    },
+
+    async delete(_id, props) {
+      const state = readApiKeyState(props);
+      ctx.warn(
+        `${RESOURCE}: Soda Cloud has no API to revoke API keys, so key ${state.apiKeyId} stays valid after this resource is deleted. ` +
+          `Revoke it in Soda Cloud (Profile > API Keys, or deactivate its service account) if it is no longer needed.`,
+      );
+    },
+  };
+}
+
+function rejectedKeyError(apiKeyId: string, endpoint: string, cause: AuthenticationError): Error {
+  return new Error(
+    `Soda Cloud (${endpoint}) does not accept API key ${apiKeyId}: it is unknown, revoked (or its user or service account deactivated), ` +
+      `or it belongs to the other region (EU keys work only on https://cloud.soda.io, US keys only on https://cloud.us.soda.io; ` +
+      `the endpoint comes from soda:host or soda:region, else SODA_HOST). Generate a new key in Soda Cloud (Profile > API Keys) and set it on this SodaApiKey. ` +
+      (cause.traceId !== undefined ? `Trace id: ${cause.traceId}.` : ""),
+  );
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { ROTATION_PERIOD_HINT, parseRotationPeriod } from "../rotation";
+
+/**
+ * Resource inputs, strict: an argument we do not know is an error (it is most likely misspelled), and every
+ * failure names the property. Validation of values not known yet (preview) is skipped by `checkInputs`.
+ */
+
+/** Undocumented by Soda; our assumption for a name that is safe in Helm values, logs and the Soda Cloud UI. */
+export const AGENT_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,98}[A-Za-z0-9])?$/;
+
+const agentName = z
+  .string("must be a string")
+  .min(1, "must not be empty")
+  .max(100, "must be at most 100 characters")
+  .regex(AGENT_NAME_PATTERN, "may contain only letters, digits, spaces, '.', '_' and '-', and must start and end with a letter or digit");
+
+const rotationTriggers = z.record(z.string(), z.string("must be a string"), "must be a map of strings to strings");
+
+const rotationPeriod = z
+  .string("must be a string")
+  .refine((p) => parseRotationPeriod(p) !== undefined, { message: `is not a rotation period; ${ROTATION_PERIOD_HINT}` });
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const agentKeyInputs = z.strictObject({
+  agentName,
+  rotationTriggers: rotationTriggers.optional(),
+  rotationPeriod: rotationPeriod.optional(),
+});
+
+export const apiKeyInputs = z.strictObject({
+  apiKeyId: z
+    .string("must be a string")
+    .regex(UUID_PATTERN, "must be a Soda Cloud API key id, a UUID such as 3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93 (Soda Cloud: Profile > API Keys)"),
+  apiKeySecret: z
+    .string("must be a string")
+    .min(1, "must not be empty")
+    .regex(/^\S+$/, "must not contain spaces or line breaks (check for a stray newline when pasting)"),
+  rotationTriggers: rotationTriggers.optional(),
+});
+
+export type AgentKeyInputs = z.infer<typeof agentKeyInputs>;
+export type ApiKeyInputs = z.infer<typeof apiKeyInputs>;

@@ -1,0 +1,41 @@
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+
+/** Which lifecycle of the implementation a shim delegates to. */
+export type ResourceKind = "agentKey" | "apiKey";
+
+/**
+ * The object Pulumi serializes into every resource's `__provider` input and later runs in its provider host.
+ * It captures nothing but `kind` and the loader below: no module-level objects (they do not serialize), and no
+ * credentials (they would be written verbatim into state). Each call loads the compiled implementation by
+ * package name from the Pulumi project's node_modules and delegates to it.
+ */
+export function providerShim(kind: ResourceKind): dynamic.ResourceProvider {
+  return {
+    configure: (req) => loadImplementation().configure(req),
+    check: (olds, news) => loadImplementation()[kind].check(olds, news),
+    diff: (id, olds, news) => loadImplementation()[kind].diff(id, olds, news),
+    create: (inputs) => loadImplementation()[kind].create(inputs),
+    read: (id, props) => loadImplementation()[kind].read(id, props),
+    update: (id, olds, news) => loadImplementation()[kind].update(id, olds, news),
+    delete: (id, props) => loadImplementation()[kind].delete(id, props),
+  };
+}
+
+function loadImplementation() {
+  // The provider host evaluates this text with the Pulumi project directory as cwd; `require` resolves from there.
+  try {
+    return require("pulumi-soda-cloud/provider");
+  } catch (error) {
+    const path = require("path");
+    const fs = require("fs");
+    const manifest = path.join(process.cwd(), "package.json");
+    // When the Pulumi project is this package's own checkout (its quickstart), load the build beside it.
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === "pulumi-soda-cloud") {
+      return require(path.join(process.cwd(), "dist", "provider", "index.js"));
+    }
+    throw new Error(
+      `The pulumi-soda-cloud provider could not be loaded from this Pulumi project (${(error as Error).message}). ` +
+        "Install it in the project with `npm install pulumi-soda-cloud` (npm only: pnpm and Bun are not supported by Pulumi dynamic providers).",
+    );
+  }
+}

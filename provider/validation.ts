@@ -1,0 +1,92 @@
+import type { z } from "zod";
+import { containsUnknown } from "./unknowns";
+
+/** One invalid property, as Pulumi's Check reports it: the property path and why. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** Inputs that failed validation outside Check (create or diff received what Check would have refused). */
+export class InputError extends Error {
+  constructor(
+    readonly resourceType: string,
+    readonly failures: CheckFailure[],
+  ) {
+    super(`Invalid ${resourceType} arguments: ${failures.map((f) => `${f.property} ${f.reason}`).join("; ")}.`);
+    this.name = "InputError";
+  }
+}
+
+/** The engine's own property, present in every dynamic resource's inputs and outputs. */
+export const PROVIDER_PROPERTY = "__provider";
+
+/** Inputs without the engine's `__provider` property. */
+export function withoutProvider(props: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { [PROVIDER_PROPERTY]: _ignored, ...rest } = props ?? {};
+  return rest;
+}
+
+/**
+ * Validates inputs property by property. Values not known yet (preview) are skipped rather than refused, and an
+ * argument the schema does not know is reported with the closest known name, as it is usually a typo.
+ */
+export function checkInputs(schema: z.ZodObject, props: Record<string, unknown>): CheckFailure[] {
+  const inputs = withoutProvider(props);
+  const shape = schema.shape as Record<string, z.ZodType>;
+  const known = Object.keys(shape);
+  const failures: CheckFailure[] = [];
+  for (const key of Object.keys(inputs)) {
+    if (!(key in shape)) {
+      const suggestion = closest(key, known);
+      failures.push({
+        property: key,
+        reason: `is not an argument of this resource${suggestion !== undefined ? `; did you mean "${suggestion}"?` : ""} (arguments: ${known.join(", ")})`,
+      });
+    }
+  }
+  for (const key of known) {
+    const value = inputs[key];
+    if (containsUnknown(value)) continue;
+    const result = shape[key].safeParse(value);
+    if (result.success) continue;
+    for (const issue of result.error.issues) {
+      const path = [key, ...issue.path.map(String)].join(".");
+      failures.push({ property: path, reason: value === undefined ? "is required" : issue.message });
+    }
+  }
+  return failures;
+}
+
+/** Parses fully known inputs, or throws an InputError naming every bad property. */
+export function parseInputs<S extends z.ZodObject>(resourceType: string, schema: S, props: Record<string, unknown>): z.infer<S> {
+  const failures = checkInputs(schema, props);
+  if (failures.length > 0) throw new InputError(resourceType, failures);
+  return schema.parse(withoutProvider(props));
+}
+
+/** The known name nearest to a misspelled one (edit distance at most 3), if any. */
+function closest(name: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of candidates) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

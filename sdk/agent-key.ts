@@ -1,0 +1,69 @@
+import * as pulumi from "@pulumi/pulumi";
+import { providerShim } from "../provider/shim";
+
+/** Arguments of a {@link SodaAgentKey}. */
+export interface SodaAgentKeyArgs {
+  /**
+   * The name the Soda Agent registers under (Helm value `soda.agent.name`), unique in the Soda Cloud organisation:
+   * 1 to 100 letters, digits, spaces, `.`, `_` or `-`, starting and ending with a letter or digit.
+   * Changing it replaces the key.
+   */
+  agentName: pulumi.Input<string>;
+  /** Arbitrary values; any change to them creates a new key (and revokes the old one). */
+  rotationTriggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Rotate once this much time has passed since the key was created: a whole number followed by `d`, `h` or `m`
+   * (`"90d"`, `"12h"`, `"30m"`). The replacement shows in `pulumi preview` once it is due.
+   */
+  rotationPeriod?: pulumi.Input<string>;
+}
+
+/**
+ * A Soda Agent (runner) key, created through the Soda Cloud API with the admin credentials of the stack config
+ * (`soda:apiKeyId`, `soda:apiKeySecret`, or `SODA_API_KEY_ID` / `SODA_API_KEY_SECRET`).
+ *
+ * Deleting it deletes the agent's runner, which revokes the key. A replacement that keeps `agentName` deletes the
+ * old runner before creating the new key, because two runners cannot share a name. Refresh records the runner once
+ * an agent has registered with the key, and notices when it was deleted out of band.
+ *
+ * Type token: `pulumi-nodejs:dynamic/soda:AgentKey`.
+ */
+export class SodaAgentKey extends pulumi.dynamic.Resource {
+  /** The key id (Helm `soda.apikey.id`); also the resource id. */
+  declare public readonly apiKeyId: pulumi.Output<string>;
+  /** The key secret (Helm `soda.apikey.secret`); always a Pulumi secret. */
+  declare public readonly apiKeySecret: pulumi.Output<string>;
+  /** The agent name the key was created for. */
+  declare public readonly agentName: pulumi.Output<string>;
+  /** The Soda Cloud endpoint the key belongs to (Helm `soda.cloud.endpoint`). */
+  declare public readonly endpoint: pulumi.Output<string>;
+  /** When the key was created, ISO 8601; rotation periods count from here. */
+  declare public readonly createdAt: pulumi.Output<string>;
+  /** The id of the runner the agent registered as; `""` until an agent has registered (seen on refresh). */
+  declare public readonly runnerId: pulumi.Output<string>;
+  /** Whether an agent has registered with this key (seen on refresh). */
+  declare public readonly registered: pulumi.Output<boolean>;
+  /** The rotation triggers given. */
+  declare public readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
+  /** The rotation period given. */
+  declare public readonly rotationPeriod: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: SodaAgentKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShim("agentKey"),
+      name,
+      {
+        ...args,
+        apiKeyId: undefined,
+        apiKeySecret: undefined,
+        endpoint: undefined,
+        createdAt: undefined,
+        runnerId: undefined,
+        registered: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKeySecret"] }),
+      "soda",
+      "AgentKey",
+    );
+  }
+}

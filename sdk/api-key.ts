@@ -1,0 +1,56 @@
+import * as pulumi from "@pulumi/pulumi";
+import { providerShim } from "../provider/shim";
+
+/** Arguments of a {@link SodaApiKey}. */
+export interface SodaApiKeyArgs {
+  /** The key id, generated in Soda Cloud (Profile > API Keys, or a service account's keys). A UUID. */
+  apiKeyId: pulumi.Input<string>;
+  /** The key secret shown once when the key was generated. Pass it as a secret (`config.requireSecret`). */
+  apiKeySecret: pulumi.Input<string>;
+  /** Arbitrary values; any change to them replaces the resource (and re-verifies the key). */
+  rotationTriggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * A Soda Cloud API key for Soda Core, the Soda Library or API clients. Soda publishes no endpoint to create, list
+ * or revoke these keys, so this resource takes a key generated in Soda Cloud, verifies it against the API with the
+ * key itself (no admin credentials needed), exposes it as secrets, and on refresh notices when Soda no longer
+ * accepts it (revoked, user deactivated). Deleting the resource does not revoke the key.
+ *
+ * Type token: `pulumi-nodejs:dynamic/soda:ApiKey`.
+ */
+export class SodaApiKey extends pulumi.dynamic.Resource {
+  /** The key id; also the resource id. */
+  declare public readonly apiKeyId: pulumi.Output<string>;
+  /** The key secret; always a Pulumi secret. */
+  declare public readonly apiKeySecret: pulumi.Output<string>;
+  /** The organisation the key belongs to, as Soda Cloud names it. */
+  declare public readonly organisationName: pulumi.Output<string>;
+  /** The Soda Cloud endpoint the key was verified against. */
+  declare public readonly endpoint: pulumi.Output<string>;
+  /** When the key was verified at creation, ISO 8601. */
+  declare public readonly verifiedAt: pulumi.Output<string>;
+  /** The `soda_cloud` block of a Soda Core `configuration.yml` with this key; always a Pulumi secret. */
+  declare public readonly sodaCloudConfig: pulumi.Output<string>;
+  /** The rotation triggers given. */
+  declare public readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
+
+  constructor(name: string, args: SodaApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShim("apiKey"),
+      name,
+      {
+        ...args,
+        // A plain string passed here would be stored in plain text in the inputs; make it secret from the start.
+        apiKeySecret: pulumi.secret(args.apiKeySecret),
+        organisationName: undefined,
+        endpoint: undefined,
+        verifiedAt: undefined,
+        sodaCloudConfig: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKeySecret", "sodaCloudConfig"] }),
+      "soda",
+      "ApiKey",
+    );
+  }
+}

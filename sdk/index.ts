@@ -1,0 +1,8 @@
+/**
+ * pulumi-soda-cloud: Soda Cloud keys as Pulumi resources.
+ *
+ * - {@link SodaAgentKey}: a Soda Agent (runner) key, created and revoked through the Soda Cloud API.
+ * - {@link SodaApiKey}: a Soda Cloud API key generated in Soda Cloud, verified and exposed as secrets.
+ */
+export { SodaAgentKey, type SodaAgentKeyArgs } from "./agent-key";
+export { SodaApiKey, type SodaApiKeyArgs } from "./api-key";
