@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { EndpointError, resolveEndpoint } from "../../provider/client/endpoint";
+
+describe("resolveEndpoint", () => {
+  it.each([
+    [{}, "https://cloud.soda.io"],
+    [{ region: "eu" }, "https://cloud.soda.io"],
+    [{ region: "US" }, "https://cloud.us.soda.io"],
+    [{ host: "cloud.us.soda.io" }, "https://cloud.us.soda.io"],
+    [{ host: "https://cloud.soda.io/" }, "https://cloud.soda.io"],
+    [{ host: "http://127.0.0.1:8123" }, "http://127.0.0.1:8123"],
+    [{ host: "http://localhost:8123" }, "http://localhost:8123"],
+    [{ host: "http://[::1]:8123" }, "http://[::1]:8123"],
+    [{ host: "https://cloud.soda.io", region: "us" }, "https://cloud.soda.io"],
+  ])("%j -> %s", (settings, expected) => {
+    expect(resolveEndpoint(settings)).toBe(expected);
+  });
+
+  it.each([
+    [{ host: "http://cloud.soda.io", hostSettingName: "soda:host" }, "soda:host", /plain http to a non-loopback host/],
+    [{ host: "http://10.0.0.5:8080" }, "host", /plain http/],
+    [{ host: "ftp://cloud.soda.io" }, "host", /https/],
+    [{ host: "https://cloud.soda.io/api/v1" }, "host", /bare host/],
+    [{ host: "https://user:pw@cloud.soda.io" }, "host", /without a path, query or credentials/],
+    [{ region: "asia", regionSettingName: "soda:region" }, "soda:region", /"eu".*"us"/],
+  ])("refuses %j naming %s", (settings, setting, message) => {
+    let caught: unknown;
+    try {
+      resolveEndpoint(settings);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(EndpointError);
+    expect((caught as EndpointError).setting).toBe(setting);
+    expect((caught as Error).message).toMatch(message);
+    expect((caught as Error).message).toContain(setting);
+  });
+
+  it("does not echo credentials embedded in a refused host", () => {
+    expect(() => resolveEndpoint({ host: "https://user:hunter2@cloud.soda.io" })).toThrow(EndpointError);
+  });
+});

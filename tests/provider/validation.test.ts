@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { agentKeyInputs, apiKeyInputs } from "../../provider/schemas/inputs";
+import { UNKNOWN } from "../../provider/unknowns";
+import { InputError, checkInputs, parseInputs } from "../../provider/validation";
+
+const KEY_ID = "3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93";
+const CANARY = "canary-secret-7f3b9d1e";
+
+describe("agent key inputs", () => {
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ["missing agentName", {}, "agentName", /is required/],
+    ["empty agentName", { agentName: "" }, "agentName", /must not be empty/],
+    ["too long agentName", { agentName: "a".repeat(101) }, "agentName", /at most 100/],
+    ["ill-formed agentName", { agentName: "bad/name" }, "agentName", /letters, digits/],
+    ["agentName with a trailing dash", { agentName: "agent-" }, "agentName", /start and end/],
+    ["agentName of the wrong type", { agentName: 42 }, "agentName", /must be a string/],
+    ["rotationPeriod without unit", { agentName: "a", rotationPeriod: "90" }, "rotationPeriod", /"90d"/],
+    ["negative rotationPeriod", { agentName: "a", rotationPeriod: "-1d" }, "rotationPeriod", /not a rotation period/],
+    ["rotationPeriod in words", { agentName: "a", rotationPeriod: "1 fortnight" }, "rotationPeriod", /not a rotation period/],
+    ["zero rotationPeriod", { agentName: "a", rotationPeriod: "0d" }, "rotationPeriod", /not a rotation period/],
+    ["rotationTriggers not a map", { agentName: "a", rotationTriggers: "x" }, "rotationTriggers", /map of strings/],
+    ["rotationTriggers with a number", { agentName: "a", rotationTriggers: { n: 1 } }, "rotationTriggers.n", /must be a string/],
+    ["misspelled argument", { agentNmae: "a", agentName: "a" }, "agentNmae", /did you mean "agentName"/],
+  ])("%s names %s", (_label, inputs, property, reason) => {
+    const failures = checkInputs(agentKeyInputs, inputs);
+    expect(failures).toContainEqual({ property, reason: expect.stringMatching(reason) });
+  });
+
+  it("accepts valid inputs, ignoring the engine's __provider", () => {
+    expect(checkInputs(agentKeyInputs, { __provider: "x", agentName: "prod agent_1.eu", rotationPeriod: "90d", rotationTriggers: { a: "1" } })).toEqual([]);
+  });
+
+  it("skips values not known yet (preview)", () => {
+    expect(checkInputs(agentKeyInputs, { agentName: UNKNOWN, rotationPeriod: UNKNOWN, rotationTriggers: { a: UNKNOWN } })).toEqual([]);
+  });
+
+  it("parseInputs throws one error naming every property", () => {
+    expect(() => parseInputs("SodaAgentKey", agentKeyInputs, { agentName: "", rotationPeriod: "x" })).toThrow(InputError);
+    expect(() => parseInputs("SodaAgentKey", agentKeyInputs, { agentName: "", rotationPeriod: "x" })).toThrow(/agentName.*rotationPeriod/);
+  });
+});
+
+describe("API key inputs", () => {
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
+    ["apiKeyId not a UUID", { apiKeyId: "not-a-uuid", apiKeySecret: CANARY }, "apiKeyId", /UUID/],
+    ["empty secret", { apiKeyId: KEY_ID, apiKeySecret: "" }, "apiKeySecret", /must not be empty/],
+    ["secret with a newline", { apiKeyId: KEY_ID, apiKeySecret: `${CANARY}\n` }, "apiKeySecret", /line breaks/],
+    ["missing secret", { apiKeyId: KEY_ID }, "apiKeySecret", /is required/],
+    ["secret of the wrong type", { apiKeyId: KEY_ID, apiKeySecret: 7 }, "apiKeySecret", /must be a string/],
+    ["misspelled argument", { apiKeyId: KEY_ID, apiKeySecret: CANARY, apiKeySecrett: CANARY }, "apiKeySecrett", /did you mean "apiKeySecret"/],
+  ])("%s names %s and never echoes the secret", (_label, inputs, property, reason) => {
+    const failures = checkInputs(apiKeyInputs, inputs);
+    expect(failures).toContainEqual({ property, reason: expect.stringMatching(reason) });
+    expect(JSON.stringify(failures)).not.toContain(CANARY);
+  });
+});
