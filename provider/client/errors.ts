@@ -54,7 +54,7 @@ export class SodaCloudError extends Error {
 
 function composeMessage(d: SodaCloudErrorDetails, happened: string, whatToDo: string): string {
   const parts = [`Soda Cloud (${d.endpoint}): ${happened} while ${OPERATION_DESCRIPTIONS[d.operation]}.`, whatToDo];
-  const said = [d.status !== undefined ? `HTTP ${d.status}` : undefined, d.code, d.sodaMessage].filter((s) => s !== undefined && s !== "");
+  const said = [d.status !== undefined ? `HTTP ${d.status}` : undefined, d.code, d.sodaMessage?.replace(/\.+$/, "")].filter((s) => s !== undefined && s !== "");
   if (said.length > 0) parts.push(`Soda said: ${said.join(" ")}.`);
   if (d.causeCode !== undefined) parts.push(`Cause: ${d.causeCode}.`);
   if (d.traceId !== undefined) parts.push(`Trace id: ${d.traceId}.`);

@@ -11,7 +11,7 @@ export const AGENT_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,98}[A-Za-z0-
 
 const agentName = z
   .string("must be a string")
-  .min(1, "must not be empty")
+  .min(1, { error: "must not be empty", abort: true })
   .max(100, "must be at most 100 characters")
   .regex(AGENT_NAME_PATTERN, "may contain only letters, digits, spaces, '.', '_' and '-', and must start and end with a letter or digit");
 

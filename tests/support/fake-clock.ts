@@ -6,9 +6,9 @@ interface Timer {
 }
 
 /**
- * A clock that moves only when told to. With `autoAdvance`, whenever something sleeps it jumps (after one real
- * millisecond, to let I/O in flight make progress) to the earliest pending wake-up, so code that paces itself
- * over minutes runs in milliseconds while keeping its order of events.
+ * A clock that moves only when told to. With `autoAdvance`, whenever something sleeps it jumps (after
+ * `settleMs` real milliseconds, to let loopback I/O in flight finish) to the earliest pending wake-up, so code
+ * that paces itself over minutes runs in milliseconds while keeping its order of events.
  */
 export class FakeClock implements Clock {
   private current: number;
@@ -18,6 +18,7 @@ export class FakeClock implements Clock {
   constructor(
     start: number | string = "2026-01-01T00:00:00.000Z",
     private readonly autoAdvance = false,
+    private readonly settleMs = 1,
   ) {
     this.current = typeof start === "string" ? Date.parse(start) : start;
   }
@@ -70,6 +71,6 @@ export class FakeClock implements Clock {
       if (this.timers.length === 0) return;
       this.advanceTo(Math.min(...this.timers.map((t) => t.at)));
       this.scheduleAutoAdvance();
-    }, 1);
+    }, this.settleMs);
   }
 }
