@@ -20,6 +20,8 @@ export interface WireRegistration {
   type: string;
   name: string;
   parent: string;
+  /** The provider reference (`urn::id`), or "" for the default provider. */
+  provider: string;
   /** The inputs exactly as the SDK sent them, secret wrappers intact. */
   object: Record<string, unknown>;
   additionalSecretOutputs: string[];
@@ -55,6 +57,7 @@ export async function setEngineLikeMocks(outputsFor: NewResource = ({ inputs }) 
       type: req.getType(),
       name: req.getName(),
       parent: req.getParent(),
+      provider: req.getProvider(),
       object: req.getObject()?.toJavaScript() ?? {},
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     };
