@@ -36,12 +36,14 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
         replaces.push("rotationPeriod");
       }
       const periodChanged = period !== old.rotationPeriod;
-      // Two runners cannot share a name: a replacement that keeps the name must revoke the old runner first.
+      // Two runners cannot share a name: a replacement that keeps the name must revoke the old runner first. This
+      // holds for replacements the engine forces too (replacementTrigger, replaceOnChanges, `up --replace`), which
+      // consult this flag even when this diff asks for no replacement.
       const sameName = isUnknown(news.agentName) || news.agentName === old.agentName;
       return {
         changes: replaces.length > 0 || periodChanged,
         replaces,
-        deleteBeforeReplace: replaces.length > 0 && sameName,
+        deleteBeforeReplace: sameName,
       };
     },
 

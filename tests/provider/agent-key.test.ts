@@ -134,7 +134,7 @@ describe("SodaAgentKey lifecycle", () => {
     const old = {
       stateVersion: 1,
       agentName: "a",
-      rotationTriggers: { v: "1" },
+      rotationTriggers: { v: "1", w: "2" },
       rotationPeriod: "30d",
       apiKeyId: "k",
       apiKeySecret: "s",
@@ -144,17 +144,18 @@ describe("SodaAgentKey lifecycle", () => {
       registered: false,
       __provider: "old",
     };
-    const news = { agentName: "a", rotationTriggers: { v: "1" }, rotationPeriod: "30d", __provider: "new" };
+    const news = { agentName: "a", rotationTriggers: { v: "1", w: "2" }, rotationPeriod: "30d", __provider: "new" };
 
     it.each<[string, Record<string, unknown>, number, { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }]>([
-      ["nothing changed", news, 0, { changes: false, replaces: [], deleteBeforeReplace: false }],
-      ["triggers in another order", { ...news, rotationTriggers: { v: "1" } }, 0, { changes: false, replaces: [], deleteBeforeReplace: false }],
-      ["a trigger changed", { ...news, rotationTriggers: { v: "2" } }, 0, { changes: true, replaces: ["rotationTriggers"], deleteBeforeReplace: true }],
+      ["nothing changed", news, 0, { changes: false, replaces: [], deleteBeforeReplace: true }],
+      ["triggers in another order", { ...news, rotationTriggers: { w: "2", v: "1" } }, 0, { changes: false, replaces: [], deleteBeforeReplace: true }],
+      ["a trigger changed", { ...news, rotationTriggers: { v: "1", w: "3" } }, 0, { changes: true, replaces: ["rotationTriggers"], deleteBeforeReplace: true }],
       ["a new name", { ...news, agentName: "b" }, 0, { changes: true, replaces: ["agentName"], deleteBeforeReplace: false }],
       ["the period is due", news, 30 * 86_400_000, { changes: true, replaces: ["rotationPeriod"], deleteBeforeReplace: true }],
-      ["the period is not due yet", news, 30 * 86_400_000 - 1, { changes: false, replaces: [], deleteBeforeReplace: false }],
-      ["a longer period, not due", { ...news, rotationPeriod: "60d" }, 40 * 86_400_000, { changes: true, replaces: [], deleteBeforeReplace: false }],
-      ["the period removed", { agentName: "a", rotationTriggers: { v: "1" } }, 400 * 86_400_000, { changes: true, replaces: [], deleteBeforeReplace: false }],
+      ["the period is not due yet", news, 30 * 86_400_000 - 1, { changes: false, replaces: [], deleteBeforeReplace: true }],
+      ["a longer period, not due", { ...news, rotationPeriod: "60d" }, 40 * 86_400_000, { changes: true, replaces: [], deleteBeforeReplace: true }],
+      ["a trigger removed", { ...news, rotationTriggers: { v: "1" } }, 0, { changes: true, replaces: ["rotationTriggers"], deleteBeforeReplace: true }],
+      ["the period removed", { agentName: "a", rotationTriggers: { v: "1", w: "2" } }, 400 * 86_400_000, { changes: true, replaces: [], deleteBeforeReplace: true }],
       ["an unknown name (preview)", { ...news, agentName: UNKNOWN }, 0, { changes: true, replaces: ["agentName"], deleteBeforeReplace: true }],
       ["an unknown trigger (preview)", { ...news, rotationTriggers: { v: UNKNOWN } }, 0, { changes: true, replaces: ["rotationTriggers"], deleteBeforeReplace: true }],
     ])("%s", async (_label, next, elapsed, expected) => {
