@@ -1,0 +1,86 @@
+import { parseArgs } from "node:util";
+import type { EmulatorOptions } from "./index";
+import type { KeyPair } from "./keys";
+
+/** A command-line mistake; the CLI prints the message on one line and exits 2. */
+export class CliUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CliUsageError";
+  }
+}
+
+/** The CLI's usage text. */
+export const USAGE = `Usage: soda-cloud-emulator [options]
+
+Runs a local Soda Cloud emulator: Soda's REST API for runner keys under /api/v1,
+and a control API (no auth) under /__emulator.
+
+Options:
+  --port N              TCP port (default 0: any free port)
+  --host HOST           interface to bind (default 127.0.0.1)
+  --data-dir DIR        keep keys and runners in DIR/state.json across restarts
+  --admin-key ID:SECRET user key with MANAGE_DATASOURCES_AND_AGENTS (repeatable);
+                        one is generated and printed when none is given
+  --user-key ID:SECRET  user key without that permission (repeatable)
+  --organisation NAME   organisation name (default "Emulated Organisation")
+  --rate-window-ms N    length of the 60-second rate-limit windows, in ms
+  --help                show this help`;
+
+/** What the command line asks for. */
+export type CliConfig = { help: true } | { help: false; options: EmulatorOptions };
+
+/** Parses the arguments after `node cli.js`; throws CliUsageError naming the offending flag. */
+export function parseCliArgs(args: readonly string[]): CliConfig {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        "data-dir": { type: "string" },
+        "admin-key": { type: "string", multiple: true },
+        "user-key": { type: "string", multiple: true },
+        organisation: { type: "string" },
+        "rate-window-ms": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new CliUsageError((error as Error).message.split("\n")[0]);
+  }
+  if (values.help === true) return { help: true };
+
+  const options: EmulatorOptions = {};
+  if (values.port !== undefined) options.port = integerFlag("--port", values.port, 0, 65535);
+  if (values.host !== undefined) options.host = nonEmptyFlag("--host", values.host);
+  if (values["data-dir"] !== undefined) options.dataDir = nonEmptyFlag("--data-dir", values["data-dir"]);
+  if (values["admin-key"] !== undefined) options.adminKeys = values["admin-key"].map((v) => keyFlag("--admin-key", v));
+  if (values["user-key"] !== undefined) options.userKeys = values["user-key"].map((v) => keyFlag("--user-key", v));
+  if (values.organisation !== undefined) options.organisation = values.organisation;
+  if (values["rate-window-ms"] !== undefined) {
+    options.rateWindowMs = integerFlag("--rate-window-ms", values["rate-window-ms"], 1, Number.MAX_SAFE_INTEGER);
+  }
+  return { help: false, options };
+}
+
+function integerFlag(flag: string, raw: string, min: number, max: number): number {
+  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= min && value <= max)) throw new CliUsageError(`${flag} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+function nonEmptyFlag(flag: string, raw: string): string {
+  if (raw === "") throw new CliUsageError(`${flag} must not be empty`);
+  return raw;
+}
+
+/** Splits on the first colon: key ids never contain one, secrets may. The value is never echoed back. */
+function keyFlag(flag: string, raw: string): KeyPair {
+  const colon = raw.indexOf(":");
+  if (colon <= 0 || colon === raw.length - 1) throw new CliUsageError(`${flag} must look like ID:SECRET`);
+  return { apiKeyId: raw.slice(0, colon), apiKeySecret: raw.slice(colon + 1) };
+}

@@ -1,0 +1,158 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseCliArgs } from "../../emulator/cli-args";
+
+// Built by the pretest script (tsc); the test runs the real bin, as users do.
+const CLI = resolve(__dirname, "../../dist/emulator/cli.js");
+const FIRST_LINE = /^Soda Cloud emulator listening on http:\/\/127\.0\.0\.1:(\d+)$/;
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+const children: ChildProcessWithoutNullStreams[] = [];
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[]): Running {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: "pipe" });
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Resolves with the stdout lines once `count` complete lines arrived (or the process ended). */
+async function lines(running: Running, count: number): Promise<string[]> {
+  let ended = false;
+  void running.exited.then(() => (ended = true));
+  for (;;) {
+    const complete = running.stdout().split("\n").slice(0, -1);
+    if (complete.length >= count || ended) return complete;
+    await new Promise((r) => running.child.stdout.once("data", r).once("end", r));
+  }
+}
+
+function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
+}
+
+describe("soda-cloud-emulator CLI", () => {
+  it("prints the URL first, a generated key second, logs requests, and exits 0 on SIGTERM", async () => {
+    const emulator = run(["--port", "0"]);
+    const [first, second] = await lines(emulator, 2);
+    const url = `http://127.0.0.1:${FIRST_LINE.exec(first)![1]}`;
+    const key = /^Generated admin key: SODA_API_KEY_ID=(\S+) SODA_API_KEY_SECRET=(\S+)$/.exec(second)!;
+    expect(key).not.toBeNull();
+
+    const res = await fetch(`${url}/api/v1/test-login?x=1`, { headers: { authorization: basic(key[1], key[2]) } });
+    expect(res.status).toBe(200);
+    const [, , log] = await lines(emulator, 3);
+    expect(log).toMatch(/^GET \/api\/v1\/test-login 200 \d+ms$/);
+    expect(emulator.stdout().split(key[2]).length).toBe(2);
+
+    emulator.child.kill("SIGTERM");
+    expect(await emulator.exited).toBe(0);
+    expect(emulator.stderr()).toBe("");
+  });
+
+  it("exits 0 on SIGINT", async () => {
+    const emulator = run([]);
+    expect((await lines(emulator, 1))[0]).toMatch(FIRST_LINE);
+    emulator.child.kill("SIGINT");
+    expect(await emulator.exited).toBe(0);
+  });
+
+  it("uses the given keys and organisation, splitting keys on the first colon, and prints no secret", async () => {
+    const emulator = run([
+      "--port", "0",
+      "--admin-key", "admin-id:admin:secret",
+      "--user-key", "user-id:user-secret",
+      "--organisation", "Acme Data",
+    ]);
+    const [first] = await lines(emulator, 1);
+    const url = `http://127.0.0.1:${FIRST_LINE.exec(first)![1]}`;
+    const login = await fetch(`${url}/api/v1/test-login`, { headers: { authorization: basic("admin-id", "admin:secret") } });
+    expect(await login.json()).toEqual({ organisationName: "Acme Data" });
+    const create = await fetch(`${url}/api/v1/runners`, { method: "POST", headers: { authorization: basic("user-id", "user-secret") } });
+    expect(create.status).toBe(403);
+    await lines(emulator, 3);
+    expect(emulator.stdout()).not.toContain("Generated admin key");
+    expect(emulator.stdout()).not.toContain("secret");
+    emulator.child.kill("SIGTERM");
+    expect(await emulator.exited).toBe(0);
+  });
+
+  it.each([
+    [["--bogus"], "--bogus"],
+    [["--port", "abc"], "--port"],
+    [["--port", "70000"], "--port"],
+    [["--admin-key", "no-colon"], "--admin-key"],
+    [["--user-key", ":secret"], "--user-key"],
+    [["--rate-window-ms", "0"], "--rate-window-ms"],
+    [["--port"], "--port"],
+    [["stray"], "stray"],
+  ])("exits 2 with a one-line error for %j", async (args, flag) => {
+    const emulator = run(args);
+    expect(await emulator.exited).toBe(2);
+    const stderr = emulator.stderr();
+    expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(stderr).toContain(flag);
+    expect(emulator.stdout()).toBe("");
+  });
+
+  it("exits 1 naming the file when the data file is corrupt", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "soda-emulator-cli-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "state.json"), "{ corrupt");
+    const emulator = run(["--data-dir", dir]);
+    expect(await emulator.exited).toBe(1);
+    expect(emulator.stderr()).toContain(join(dir, "state.json"));
+    expect(emulator.stdout()).toBe("");
+  });
+
+  it("prints help and exits 0", async () => {
+    const emulator = run(["--help"]);
+    expect(await emulator.exited).toBe(0);
+    expect(emulator.stdout()).toContain("--data-dir");
+  });
+});
+
+describe("parseCliArgs", () => {
+  it("maps every flag to an option", () => {
+    expect(
+      parseCliArgs([
+        "--port=8080", "--host", "0.0.0.0", "--data-dir", "state", "--admin-key", "a:b", "--admin-key", "c:d:e",
+        "--user-key", "u:v", "--organisation", "Org", "--rate-window-ms", "600",
+      ]),
+    ).toEqual({
+      help: false,
+      options: {
+        port: 8080,
+        host: "0.0.0.0",
+        dataDir: "state",
+        adminKeys: [{ apiKeyId: "a", apiKeySecret: "b" }, { apiKeyId: "c", apiKeySecret: "d:e" }],
+        userKeys: [{ apiKeyId: "u", apiKeySecret: "v" }],
+        organisation: "Org",
+        rateWindowMs: 600,
+      },
+    });
+  });
+
+  it("never echoes a key value in an error", () => {
+    expect(() => parseCliArgs(["--admin-key", "secret-without-colon"])).toThrow(/^(?!.*secret-without-colon).*$/);
+  });
+});
