@@ -1,0 +1,120 @@
+// Wire helpers: the secret and unknown sentinels, Struct conversion, URNs, and
+// the engine's secret annotation rule.
+import * as path from "node:path";
+
+import { describe, expect, it } from "vitest";
+
+import {
+  SECRET_SIG,
+  SPECIAL_SIG_KEY,
+  UNKNOWN,
+  containsSecrets,
+  containsUnknowns,
+  fromStruct,
+  grpc,
+  isSecretWrapped,
+  makeUrn,
+  parseUrn,
+  providerPb,
+  pulumiPackageDir,
+  structPb,
+  toStruct,
+  unwrapSecrets,
+  wrapSecret,
+} from "../support/pulumi-grpc";
+import { annotateSecrets } from "../support/stand-in-engine";
+
+describe("module loading", () => {
+  it("uses the @grpc/grpc-js and protobuf copies @pulumi/pulumi resolves", () => {
+    const fromPulumi = (id: string) => require.resolve(id, { paths: [pulumiPackageDir] });
+    expect(require.cache[fromPulumi("@grpc/grpc-js")]?.exports).toBe(grpc);
+    expect(require.cache[fromPulumi("@pulumi/pulumi/proto/provider_pb")]?.exports).toBe(providerPb);
+    expect(require.cache[fromPulumi("google-protobuf/google/protobuf/struct_pb")]?.exports).toBe(structPb);
+    expect(pulumiPackageDir).toBe(path.dirname(require.resolve("@pulumi/pulumi/package.json")));
+  });
+});
+
+describe("secrets", () => {
+  it("wraps in the sentinel the SDK and the engine use", () => {
+    expect(wrapSecret("s")).toEqual({ [SPECIAL_SIG_KEY]: SECRET_SIG, value: "s" });
+    expect(SPECIAL_SIG_KEY).toBe("4dabf18193072939515e22adb298388d");
+    expect(SECRET_SIG).toBe("1b47061264138c4ac30d75fd1eb44270");
+    expect(wrapSecret(undefined)).toEqual({ [SPECIAL_SIG_KEY]: SECRET_SIG, value: null });
+  });
+
+  it("recognises only the wrapper itself", () => {
+    expect(isSecretWrapped(wrapSecret(1))).toBe(true);
+    expect(isSecretWrapped({ a: wrapSecret(1) })).toBe(false);
+    expect(isSecretWrapped({ [SPECIAL_SIG_KEY]: "c44067f5952c0a294b673a41bacd8c17", value: 1 })).toBe(false);
+    expect(isSecretWrapped(null)).toBe(false);
+  });
+
+  it("unwraps at any depth, including nested wrappers", () => {
+    const value = { a: wrapSecret({ b: [wrapSecret("x"), 2] }), c: wrapSecret(wrapSecret(false)), d: "plain" };
+    expect(unwrapSecrets(value)).toEqual({ a: { b: ["x", 2] }, c: false, d: "plain" });
+    expect(containsSecrets(value)).toBe(true);
+    expect(containsSecrets(unwrapSecrets(value))).toBe(false);
+  });
+
+  it("finds the unknown sentinel anywhere", () => {
+    expect(UNKNOWN).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+    expect(containsUnknowns({ a: [1, { b: UNKNOWN }] })).toBe(true);
+    expect(containsUnknowns({ a: "known" })).toBe(false);
+  });
+});
+
+describe("toStruct / fromStruct", () => {
+  it("round-trips plain values, keeping secret wrappers and 0, '' and false", () => {
+    const value = { s: "", n: 0, b: false, nil: null, list: [1, "a", { x: wrapSecret("y") }], secret: wrapSecret("z") };
+    expect(fromStruct(toStruct(value))).toEqual(value);
+  });
+
+  it("drops undefined object values, as the SDK's serializer does", () => {
+    expect(fromStruct(toStruct({ a: undefined, b: { c: undefined, d: 1 } }))).toEqual({ b: { d: 1 } });
+  });
+
+  it("treats a missing Struct as an empty bag", () => {
+    expect(fromStruct(undefined)).toEqual({});
+  });
+});
+
+describe("URNs", () => {
+  it("leaves the stack out of the type chain and keeps other parents in it", () => {
+    const stack = makeUrn("dev", "proj", "pulumi:pulumi:Stack", "proj-dev");
+    expect(stack).toBe("urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev");
+    const group = makeUrn("dev", "proj", "my:index:Group", "g", stack);
+    expect(group).toBe("urn:pulumi:dev::proj::my:index:Group::g");
+    const child = makeUrn("dev", "proj", "pulumi-nodejs:dynamic/m:T", "c", group);
+    expect(child).toBe("urn:pulumi:dev::proj::my:index:Group$pulumi-nodejs:dynamic/m:T::c");
+    const grandchild = makeUrn("dev", "proj", "x:y:Z", "gc", child);
+    expect(parseUrn(grandchild)).toEqual({
+      stack: "dev",
+      project: "proj",
+      qualifiedType: "my:index:Group$pulumi-nodejs:dynamic/m:T$x:y:Z",
+      type: "x:y:Z",
+      name: "gc",
+    });
+  });
+
+  it("keeps '::' inside a name", () => {
+    expect(parseUrn("urn:pulumi:s::p::t:m:T::a::b").name).toBe("a::b");
+    expect(() => parseUrn("not-a-urn")).toThrow("not a Pulumi URN");
+  });
+});
+
+describe("annotateSecrets (the engine's rule for providers without secret support)", () => {
+  it("marks an output secret when the input of the same name contains a secret", () => {
+    const outs = { a: "1", b: "2", c: { d: "3", e: "4" }, f: ["x"] };
+    const ins = { a: wrapSecret("1"), c: { d: wrapSecret("3") }, f: [wrapSecret("x")], g: wrapSecret("none") };
+    expect(annotateSecrets(outs, ins)).toEqual({
+      a: wrapSecret("1"),
+      b: "2",
+      c: { d: wrapSecret("3"), e: "4" },
+      f: wrapSecret(["x"]),
+    });
+  });
+
+  it("does not wrap twice", () => {
+    expect(annotateSecrets({ a: wrapSecret("1") }, { a: wrapSecret("1") })).toEqual({ a: wrapSecret("1") });
+  });
+});
