@@ -16,8 +16,9 @@ const agent = new SodaAgent(
     agentName: config.get("agentName") ?? "my-soda-agent",
     namespace: config.get("namespace") ?? "soda-agent",
     chart: { version: config.get("chartVersion") },
-    // A new key every 90 days; the Release rolls the agent's pods onto it.
+    // A new key every 90 days, or now with `pulumi config set keyGeneration 2`; the pods roll onto it.
     rotationPeriod: config.get("rotationPeriod") ?? "90d",
+    rotationTriggers: { generation: config.get("keyGeneration") ?? "1" },
     values: { soda: { agent: { logLevel: config.get("logLevel") ?? "INFO" } } },
   },
   { providers: [cluster] },

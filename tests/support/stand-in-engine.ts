@@ -128,6 +128,8 @@ export interface ResourceState {
   retainOnDelete: boolean;
   dependencies: string[];
   provider: string;
+  /** The `replacementTrigger` option's last value (JSON), if the resource had one. */
+  replacementTrigger?: string;
 }
 
 export type Severity = "debug" | "info" | "warning" | "error";
@@ -161,6 +163,8 @@ export interface RegistrationRecord {
   deleteBeforeReplace: boolean;
   ignoreChanges: string[];
   replaceOnChanges: string[];
+  /** The `replacementTrigger` option as JSON; a change from the recorded value forces a replacement. */
+  replacementTrigger?: string;
   retainOnDelete: boolean | undefined;
   acceptSecrets: boolean;
   version: string;
@@ -779,6 +783,7 @@ export class StandInEngine implements ProgramHost {
       deleteBeforeReplace: req.getDeletebeforereplace(),
       ignoreChanges: req.getIgnorechangesList(),
       replaceOnChanges: req.getReplaceonchangesList(),
+      replacementTrigger: req.hasReplacementTrigger() ? JSON.stringify(req.getReplacementTrigger()?.toJavaScript()) : undefined,
       retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
       acceptSecrets: req.getAcceptsecrets(),
       version: req.getVersion(),
@@ -828,6 +833,7 @@ export class StandInEngine implements ProgramHost {
       retainOnDelete: record.retainOnDelete ?? false,
       dependencies: record.dependencies,
       provider: record.provider,
+      replacementTrigger: record.replacementTrigger,
     };
   }
 
@@ -900,8 +906,11 @@ export class StandInEngine implements ProgramHost {
       const triggered = changed.filter((k) => record.replaceOnChanges.includes(k) || record.replaceOnChanges.includes("*"));
       replaceKeys.push(...triggered.filter((k) => !replaceKeys.includes(k)));
     }
+    // As the engine does: a replacementTrigger that differs from the recorded one replaces, whatever Diff said.
+    const triggerChanged = record.replacementTrigger !== undefined && old.replacementTrigger !== undefined && record.replacementTrigger !== old.replacementTrigger;
+    if (triggerChanged) replaceKeys.push("replacementTrigger");
 
-    if (changes === "none") {
+    if (changes === "none" && !triggerChanged) {
       this.record(run, { ...base, op: "same", id: old.id });
       return { ...finish(old.id, old.outputs) };
     }
