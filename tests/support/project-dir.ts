@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-/** The repository root (two levels up from tests/support). */
-export const repoRoot: string = path.resolve(__dirname, "..", "..");
+/** The repository root: the package's own directory, found by name so it holds when this file is compiled elsewhere. */
+export const repoRoot: string = path.dirname(require.resolve("pulumi-soda-cloud/package.json"));
 
 /** The package name a project uses to import this repository. */
 export const PACKAGE_NAME = "pulumi-soda-cloud";
