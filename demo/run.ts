@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "pulumi-soda-cloud/emulator";
-import { CliStack, pulumiCliAvailable } from "./cli-stack";
+import { pulumiCliAvailable } from "../tests/support/pulumi-cli";
+import { CliStack } from "./cli-stack";
 import { Narrator, describeEmulatorState, short } from "./narrator";
 import { DEMO_AGENT_NAME, quickstartProject } from "./quickstart-project";
 import type { DemoStack, StepReport } from "./stack";
@@ -29,7 +30,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   let stack: DemoStack | undefined;
   try {
     say.title("pulumi-soda-cloud demo: the quickstart against a local Soda Cloud emulator");
-    const useCli = options.driver === "cli" || (options.driver !== "stand-in" && (await pulumiCliAvailable()));
+    const useCli = options.driver === "cli" || (options.driver !== "stand-in" && pulumiCliAvailable());
     if (!useCli) {
       say.line("The pulumi CLI is not installed here: running the same program through Pulumi's own language runtime and provider host, with this project's stand-in engine (a test harness, not a real `pulumi up`).");
     }
