@@ -126,6 +126,8 @@ describe("SodaAgentKey through Pulumi's provider host", () => {
   it("finishes deleting a key that never registered, with a warning the engine shows", async () => {
     const created = await createAgentKey({ agentName: "unused" });
     await host.delete(created.id, AGENT_URN, created.properties);
+    // The host's stderr arrives through a pipe: wait for the line rather than racing it.
+    await host.waitForStderr(`key ${created.id} never registered`);
     const warning = host.stderr().split("\n").find((line) => line.includes(`key ${created.id} never registered`));
     expect(warning).toMatch(/^warning: SodaAgentKey "unused": .*no API to revoke/);
   });
@@ -176,7 +178,8 @@ describe("SodaApiKey through Pulumi's provider host", () => {
     const key = await env.newApiKey();
     const created = await host.create(API_URN, { __provider: providers.apiKey, ...key });
     await host.delete(created.id, API_URN, created.properties);
-    expect(host.stderr()).toContain(`key ${key.apiKeyId} stays valid`);
+    await host.waitForStderr(`key ${key.apiKeyId} stays valid`);
+    expect(host.stderr()).toMatch(new RegExp(`^warning: SodaApiKey: .*key ${key.apiKeyId} stays valid`, "m"));
   });
 });
 

@@ -1,0 +1,114 @@
+// Smoke test of `npm run bench`: every benchmark's functions with tiny counts, so the bench cannot rot unseen.
+// Asserts the shape of the results and the invariants that hold at any count (zero 429 for our client, exact
+// request counts), never timings: those belong to the full run on a quiet machine.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runColdStart, coldStartRows } from "../../bench/cold-start";
+import { isAlive, startedPids } from "../../bench/harness";
+import { memoryRows, runMemory } from "../../bench/memory";
+import { FULL, parseArgs } from "../../bench/options";
+import { OPERATIONS, overheadRows, runOverhead } from "../../bench/overhead";
+import { providerTexts, type ProviderTexts } from "../../bench/providers";
+import { rateLimitRows, runRateLimit } from "../../bench/rate-limit";
+import { requestsRows, runRequests } from "../../bench/requests";
+import { measureSize, sizeRows } from "../../bench/size";
+import { formatTable, type Row } from "../../bench/table";
+
+let texts: ProviderTexts;
+
+beforeAll(async () => {
+  texts = await providerTexts();
+}, 30_000);
+
+afterAll(() => {
+  // Every emulator and provider host a benchmark started has exited.
+  expect(startedPids.length).toBeGreaterThan(0);
+  expect(startedPids.filter(isAlive)).toEqual([]);
+});
+
+function expectRowShape(rows: Row[]): void {
+  for (const row of rows) {
+    expect(row).toMatchObject({ benchmark: expect.any(String), figure: expect.any(String), referenceName: expect.any(String), unit: expect.any(String), target: expect.any(String) });
+    expect(row.met === null || typeof row.met === "boolean").toBe(true);
+  }
+  expect(formatTable(rows).split("\n")[0]).toMatch(/^figure +\| ours +\| reference +\| ratio +\| target +\| met$/);
+}
+
+describe("bench smoke", () => {
+  it("measures the serialized provider sizes", () => {
+    const result = measureSize(texts);
+    expect(result.bytes.SodaAgentKey).toBeGreaterThan(result.bytes.trivial);
+    expect(result.bytes.SodaApiKey).toBeGreaterThan(0);
+    expectRowShape(sizeRows(result));
+  });
+
+  it("measures overhead per operation against the floor, with exactly the floor's requests", async () => {
+    const result = await runOverhead({ runs: 3, warmup: 1, latencyMs: 5, rateWindowMs: 60 }, texts);
+    for (const op of OPERATIONS) {
+      const o = result.operations[op];
+      expect(o.ours.n).toBe(3);
+      expect(o.floor.n).toBe(3);
+      expect(o.bare.n).toBe(3);
+      // Latency is added per request, so nothing can beat it (less a millisecond of timer rounding per request).
+      expect(o.floor.min).toBeGreaterThanOrEqual(4 * o.floorRequests);
+      expect(o.oursRequests).toEqual([o.floorRequests, o.floorRequests, o.floorRequests]);
+    }
+    expect(overheadRows(result)).toHaveLength(3);
+    expectRowShape(overheadRows(result));
+  }, 30_000);
+
+  it("counts requests per operation: exactly the minimum", async () => {
+    const result = await runRequests({ keys: 10, rateWindowMs: 60 }, texts);
+    const o = result.operations;
+    expect(o.create.sequence).toEqual(["GET /api/v1/runners", "POST /api/v1/runners"]);
+    expect(o.refreshFirst.requests).toBe(1);
+    expect(o.read.sequence).toEqual(["GET /api/v1/runners/{id}"]);
+    expect(o.update.requests).toBe(0);
+    expect(o.delete.sequence).toEqual(["DELETE /api/v1/runners/{id}"]);
+    expect(o.refreshAllFirst.requests).toBeLessThanOrEqual(10);
+    expect(o.refreshAll.requests).toBeLessThanOrEqual(10);
+    expect(result.rateLimited).toBe(0);
+    expect(requestsRows(result).every((r) => r.met === true)).toBe(true);
+  }, 30_000);
+
+  it("paces creates with no 429, where the naive client trips the limit", async () => {
+    const result = await runRateLimit({ creates: 20, rateWindowMs: 300, latencyMs: 0 });
+    expect(result.theoreticalMinimumMs).toBe(300);
+    expect(result.ours).toMatchObject({ created: 20, rateLimited: 0 });
+    expect(result.ours.statuses).toEqual({ "200": 20 });
+    // No client gets 20 keys out of a 10-per-window limit in less than one window.
+    expect(result.ours.wallMs).toBeGreaterThanOrEqual(300);
+    expect(result.naive.created).toBe(20);
+    expect(result.naive.rateLimited).toBeGreaterThan(0);
+    expectRowShape(rateLimitRows(result));
+  }, 30_000);
+
+  it("times cold starts of ours, the trivial and the bare provider", async () => {
+    const result = await runColdStart({ runs: 1, warmup: 0, rateWindowMs: 60 }, texts);
+    for (const side of [result.ours, result.trivial, result.bare]) {
+      expect(side.total.n).toBe(1);
+      expect(side.total.median).toBeGreaterThanOrEqual(side.hostReady.median);
+    }
+    expectRowShape(coldStartRows(result));
+  }, 30_000);
+
+  it("reads the host's peak memory through a workload", async () => {
+    const result = await runMemory({ keys: 10, concurrency: 5, rateWindowMs: 60 }, texts);
+    for (const side of [result.ours, result.trivial, result.bare]) {
+      if (process.platform === "linux") expect(side.peakKiB).toBeGreaterThanOrEqual(side.idleKiB!);
+      else expect(side.peakKiB).toBeNull();
+    }
+    expectRowShape(memoryRows(result));
+  }, 30_000);
+
+  it("takes counts from flags over the environment over the preset", () => {
+    expect(parseArgs([], {}).options).toEqual(FULL);
+    const quick = parseArgs(["--quick", "--overhead-runs=4"], { BENCH_OVERHEAD_RUNS: "9", BENCH_MEMORY_KEYS: "7" });
+    expect(quick.quick).toBe(true);
+    expect(quick.options.overhead.runs).toBe(4);
+    expect(quick.options.memory.keys).toBe(7);
+    expect(parseArgs(["--only=size,memory"], {}).only).toEqual(["size", "memory"]);
+    expect(() => parseArgs(["--overhead-runs=x"], {})).toThrow(/whole number/);
+    expect(() => parseArgs(["--nope"], {})).toThrow(/unknown flag/);
+    expect(() => parseArgs(["--rate-creates=10"], {})).toThrow(/more than 10/);
+  });
+});
