@@ -9,6 +9,7 @@ import * as path from "node:path";
 import type { KeyPair, RequestRecord } from "../emulator";
 import { prepareProjectDir, repoRoot, type ProjectDir } from "../tests/support/project-dir";
 import { startProviderHost, type CreateResult, type ProviderHost } from "../tests/support/provider-host";
+import { stopProcess } from "../tests/support/stop-process";
 
 export { repoRoot };
 export type BenchProject = ProjectDir;
@@ -56,14 +57,7 @@ export async function startBenchEmulator(options: { rateWindowMs: number; latenc
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    })();
+    closing ??= stopProcess(child, exited);
     return closing;
   };
   let url: string;

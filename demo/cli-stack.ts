@@ -1,5 +1,5 @@
 import { PulumiCli } from "../tests/support/pulumi-cli";
-import type { DemoConfig, DemoStack, StepReport } from "./stack";
+import { stackConfigOf, type DemoConfig, type DemoStack, type StepReport } from "./stack";
 
 /** The quickstart driven by the real `pulumi` CLI, with a local file backend in the demo's temp dir. */
 export class CliStack implements DemoStack {
@@ -10,14 +10,7 @@ export class CliStack implements DemoStack {
   static async start(projectDir: string, stateDir: string, config: DemoConfig): Promise<CliStack> {
     const cli = new PulumiCli(projectDir, stateDir);
     await cli.run(["stack", "init", "demo", "--non-interactive"]);
-    await cli.setConfig({
-      "soda:host": config.sodaHost,
-      "soda:apiKeyId": config.admin.apiKeyId,
-      "soda:apiKeySecret": { secret: config.admin.apiKeySecret },
-      apiKeyId: config.apiKey.apiKeyId,
-      apiKeySecret: { secret: config.apiKey.apiKeySecret },
-      agentName: config.agentName,
-    });
+    await cli.setConfig(stackConfigOf(config));
     return new CliStack(cli);
   }
 

@@ -27,3 +27,15 @@ export interface DemoConfig {
   apiKey: { apiKeyId: string; apiKeySecret: string };
   agentName: string;
 }
+
+/** The quickstart's stack config: `soda:` keys for the provider, the rest for the program. */
+export function stackConfigOf(config: DemoConfig): Record<string, string | { secret: string }> {
+  return {
+    "soda:host": config.sodaHost,
+    "soda:apiKeyId": config.admin.apiKeyId,
+    "soda:apiKeySecret": { secret: config.admin.apiKeySecret },
+    apiKeyId: config.apiKey.apiKeyId,
+    apiKeySecret: { secret: config.apiKey.apiKeySecret },
+    agentName: config.agentName,
+  };
+}

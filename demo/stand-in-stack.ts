@@ -1,7 +1,7 @@
 import { isSecretWrapped, unwrapSecrets } from "../tests/support/pulumi-grpc";
 import { StandInEngine, describeResult, type ConfigValue, type OperationResult } from "../tests/support/stand-in-engine";
 import { masked, short } from "./narrator";
-import type { DemoConfig, DemoStack, StepReport } from "./stack";
+import { stackConfigOf, type DemoConfig, type DemoStack, type StepReport } from "./stack";
 
 const TYPE_NAMES: Record<string, string> = {
   "pulumi-nodejs:dynamic/soda:AgentKey": "SodaAgentKey",
@@ -21,14 +21,7 @@ export class StandInStack implements DemoStack {
   ) {}
 
   static async start(projectDir: string, config: DemoConfig): Promise<StandInStack> {
-    const stackConfig: Record<string, ConfigValue> = {
-      "soda:host": config.sodaHost,
-      "soda:apiKeyId": config.admin.apiKeyId,
-      "soda:apiKeySecret": { secret: config.admin.apiKeySecret },
-      apiKeyId: config.apiKey.apiKeyId,
-      apiKeySecret: { secret: config.apiKey.apiKeySecret },
-      agentName: config.agentName,
-    };
+    const stackConfig = stackConfigOf(config);
     // A failing program exits at once instead of spending seconds formatting a deep stack (Node 20).
     const engine = await StandInEngine.start({ projectDir, stack: "demo", config: stackConfig, programNodeArgs: ["--stack-trace-limit=0"] });
     return new StandInStack(engine, stackConfig);

@@ -1,5 +1,8 @@
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
+import { isSecretWrapped, wrapSecret } from "./pulumi-grpc";
+
+export { plaintextStrings } from "./secret-scan";
 
 /**
  * Pulumi mocks that behave like the engine where it matters for secrets: stock mocks ignore
@@ -13,8 +16,6 @@ export const sdk: typeof import("../../sdk") = requireFromHere("pulumi-soda-clou
 const pulumiDir = dirname(requireFromHere.resolve("@pulumi/pulumi/package.json"));
 const { Struct } = requireFromHere(requireFromHere.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [pulumiDir] }));
 
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 export interface WireRegistration {
   type: string;
@@ -30,10 +31,6 @@ export interface WireRegistration {
 }
 
 export type NewResource = (args: { type: string; name: string; inputs: Record<string, any> }) => Record<string, unknown>;
-
-function isSecretWrapped(value: unknown): boolean {
-  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
-}
 
 /**
  * Installs the mocks. `outputsFor` plays the provider: it returns a resource's outputs from its inputs (defaults:
@@ -68,7 +65,7 @@ export async function setEngineLikeMocks(outputsFor: NewResource = ({ inputs }) 
         for (const [key, value] of Object.entries(outputs)) {
           const secretInput = isSecretWrapped(registration.object[key]);
           if ((registration.additionalSecretOutputs.includes(key) || secretInput) && !isSecretWrapped(value)) {
-            outputs[key] = { [SECRET_SIG]: SECRET_VALUE, value };
+            outputs[key] = wrapSecret(value);
           }
         }
         registration.outputs = outputs;
@@ -83,13 +80,4 @@ export async function setEngineLikeMocks(outputsFor: NewResource = ({ inputs }) 
 /** The value of an Output, once known. */
 export function valueOf<T>(output: import("@pulumi/pulumi").Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => resolve(v)));
-}
-
-/** Every string in a JSON-like value that is not inside a secret wrapper. */
-export function plaintextStrings(value: unknown): string[] {
-  if (isSecretWrapped(value)) return [];
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.flatMap(plaintextStrings);
-  if (value !== null && typeof value === "object") return Object.values(value).flatMap(plaintextStrings);
-  return [];
 }

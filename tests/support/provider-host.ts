@@ -25,6 +25,7 @@ import {
   statusPb,
   toStruct,
 } from "./pulumi-grpc";
+import { stopProcess } from "./stop-process";
 
 export interface StartProviderHostOptions {
   /** The working directory of the host: a project dir whose `node_modules` holds the packages. */
@@ -455,12 +456,7 @@ export async function startProviderHost(options: StartProviderHostOptions): Prom
     close() {
       closing ??= (async () => {
         client.close();
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill("SIGTERM");
-        }
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
+        await stopProcess(child, exited);
       })();
       return closing;
     },
