@@ -1,4 +1,5 @@
 import { resolveEndpoint } from "./client/endpoint";
+import { AuthenticationError } from "./client/errors";
 import type { Credentials } from "./client/soda-cloud-client";
 
 /** How the engine hands stack configuration to `configure`: `get("soda:host")` and so on. */
@@ -94,4 +95,21 @@ export function missingCredentialsMessage(resourceType: string): string {
     `Set them in stack config (\`pulumi config set soda:apiKeyId <id>\` and \`pulumi config set --secret soda:apiKeySecret <secret>\`) ` +
     `or in the environment variables SODA_API_KEY_ID and SODA_API_KEY_SECRET. Generate the key in Soda Cloud under Profile > API Keys.`
   );
+}
+
+/**
+ * Runs an operation made with the admin credentials. A 401 there means the credentials themselves are wrong, so
+ * the error says where they come from, both ways, before Soda's own explanation.
+ */
+export async function usingAdminCredentials<T>(resourceType: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (!(error instanceof AuthenticationError)) throw error;
+    throw new Error(
+      `Soda Cloud rejected the admin credentials ${resourceType} uses, taken from stack config soda:apiKeyId and soda:apiKeySecret, ` +
+        `or else from the environment variables SODA_API_KEY_ID and SODA_API_KEY_SECRET. Set a valid key of a user or service account with ` +
+        `the MANAGE_DATASOURCES_AND_AGENTS permission in one of them (\`pulumi config set --secret soda:apiKeySecret <secret>\`). ${error.message}`,
+    );
+  }
 }

@@ -3,6 +3,7 @@ import { BadRequestError } from "../client/errors";
 import type { Runner, SodaCloudClient } from "../client/soda-cloud-client";
 import type { ProviderContext } from "../context";
 import { isRotationDue } from "../rotation";
+import { usingAdminCredentials } from "../settings";
 import { agentKeyInputs } from "../schemas/inputs";
 import { CURRENT_STATE_VERSION, readAgentKeyState, type AgentKeyState } from "../schemas/state";
 import { isUnknown } from "../unknowns";
@@ -50,32 +51,36 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
     async create(inputs) {
       const args = parseInputs(RESOURCE, agentKeyInputs, inputs);
       const client = ctx.adminClient(RESOURCE);
-      const clash = await findRunnerByName(client, args.agentName);
-      if (clash !== undefined) {
-        throw new Error(
-          `An agent named "${args.agentName}" is already registered in Soda Cloud (runner id ${clash.id}), and agent names are unique. ` +
-            `A SodaAgentKey creates the key its agent registers with, so it cannot adopt an agent that registered with another key. ` +
-            `Choose another agentName, or delete that agent in Soda Cloud (Agents page) if it is no longer used, then run \`pulumi up\` again.`,
-        );
-      }
-      const key = await client.createRunnerKey();
-      const state: AgentKeyState = {
-        stateVersion: CURRENT_STATE_VERSION,
-        ...args,
-        apiKeyId: key.apiKeyId,
-        apiKeySecret: key.apiKeySecret,
-        endpoint: client.endpoint,
-        createdAt: new Date(ctx.clock.now()).toISOString(),
-        runnerId: "",
-        registered: false,
-      };
-      return { id: key.apiKeyId, outs: definedOnly(state) };
+      return usingAdminCredentials(RESOURCE, async () => {
+        const clash = await findRunnerByName(client, args.agentName);
+        if (clash !== undefined) {
+          throw new Error(
+            `An agent named "${args.agentName}" is already registered in Soda Cloud (runner id ${clash.id}), and agent names are unique. ` +
+              `A SodaAgentKey creates the key its agent registers with, so it cannot adopt an agent that registered with another key. ` +
+              `Choose another agentName, or delete that agent in Soda Cloud (Agents page) if it is no longer used, then run \`pulumi up\` again.`,
+          );
+        }
+        const key = await client.createRunnerKey();
+        const state: AgentKeyState = {
+          stateVersion: CURRENT_STATE_VERSION,
+          ...args,
+          apiKeyId: key.apiKeyId,
+          apiKeySecret: key.apiKeySecret,
+          endpoint: client.endpoint,
+          createdAt: new Date(ctx.clock.now()).toISOString(),
+          runnerId: "",
+          registered: false,
+        };
+        return { id: key.apiKeyId, outs: definedOnly(state) };
+      });
     },
 
     async read(id, props) {
       const state = readAgentKeyState(props);
       const client = ctx.adminClient(RESOURCE);
-      const runner = state.runnerId !== "" ? await client.getRunner(state.runnerId) : await findRunnerByName(client, state.agentName);
+      const runner = await usingAdminCredentials(RESOURCE, () =>
+        state.runnerId !== "" ? client.getRunner(state.runnerId) : findRunnerByName(client, state.agentName),
+      );
       if (runner === undefined) {
         // A runner that registered and is gone took its key with it: report the key gone so `up` makes a new one.
         // A key that never registered has nothing to find yet, and stays.
@@ -96,7 +101,7 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
     async delete(_id, props) {
       const state = readAgentKeyState(props);
       const client = ctx.adminClient(RESOURCE);
-      const runnerId = state.runnerId !== "" ? state.runnerId : (await findRunnerByName(client, state.agentName))?.id;
+      const runnerId = state.runnerId !== "" ? state.runnerId : (await usingAdminCredentials(RESOURCE, () => findRunnerByName(client, state.agentName)))?.id;
       if (runnerId === undefined) {
         ctx.warn(
           `${RESOURCE} "${state.agentName}": key ${state.apiKeyId} never registered an agent, and Soda Cloud has no API to revoke such a key, so it stays valid. ` +
@@ -105,7 +110,7 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
         return;
       }
       try {
-        await client.deleteRunner(runnerId);
+        await usingAdminCredentials(RESOURCE, () => client.deleteRunner(runnerId));
       } catch (error) {
         if (error instanceof BadRequestError) {
           throw new Error(

@@ -88,12 +88,18 @@ describe("the quickstart program through Pulumi's language runtime and provider 
     expect(secretLeaks(result, [old.outputs.apiKeySecret, rotated.outputs.apiKeySecret, env.admin.apiKeySecret, userKey.apiKeySecret])).toEqual([]);
   });
 
-  it("destroy revokes what it can and warns about what it cannot", async () => {
+  it("destroy deletes the registered agent's runner and warns about the API key", async () => {
     const { id, outputs } = agentKeyState();
+    const { json } = await env.register(outputs as { apiKeyId: string; apiKeySecret: string }, "quickstart-agent");
+    await run(() => engine.refresh());
+    expect(agentKeyState().outputs.runnerId).toBe(json.runner.id);
     const result = await run(() => engine.destroy());
     expect(Object.keys(engine.state).filter((urn) => urn.includes("soda:"))).toEqual([]);
-    expect(result.providerStderr).toMatch(new RegExp(`warning: SodaAgentKey "quickstart-agent": key ${id} never registered`));
+    const state = await env.state();
+    expect(state.runners).toEqual([]);
+    expect(state.apiKeys.find((k: { apiKeyId: string }) => k.apiKeyId === id).revoked).toBe(true);
     expect(result.providerStderr).toContain(`warning: SodaApiKey: Soda Cloud has no API to revoke API keys, so key ${userKey.apiKeyId} stays valid`);
+    expect(result.providerStderr).not.toContain("never registered");
     expect(secretLeaks(result, [outputs.apiKeySecret, env.admin.apiKeySecret, userKey.apiKeySecret])).toEqual([]);
   });
 });

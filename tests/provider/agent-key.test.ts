@@ -188,6 +188,17 @@ describe("SodaAgentKey lifecycle", () => {
     await expect(agentKeyLifecycle(ctx).create({ agentName: "x" })).rejects.toThrow(/soda:apiKeyId.*SODA_API_KEY_ID/s);
   });
 
+  it("says where rejected admin credentials come from, both ways (401)", async () => {
+    const revoked = await env.newApiKey();
+    await env.control("DELETE", `/__emulator/api-keys/${revoked.apiKeyId}`);
+    const provider = lifecycle(revoked);
+    for (const attempt of [provider.create({ agentName: "x" }), provider.read("k", { stateVersion: 1, agentName: "x", apiKeyId: "k", apiKeySecret: "s", endpoint: env.url, createdAt: "2026-01-01T00:00:00.000Z", runnerId: "", registered: false })]) {
+      const error = await attempt.catch((e) => e);
+      expect(error.message).toMatch(/rejected the admin credentials.*soda:apiKeyId and soda:apiKeySecret.*SODA_API_KEY_ID and SODA_API_KEY_SECRET/);
+      expect(error.message).not.toContain(revoked.apiKeySecret);
+    }
+  });
+
   it("explains a key without the agent permission (403)", async () => {
     const user = await env.newApiKey([]);
     const error = await lifecycle(user).create({ agentName: "x" }).catch((e) => e);
