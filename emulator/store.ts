@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
@@ -108,6 +108,7 @@ export class Store {
     const fresh: State = { version: STATE_VERSION, organisationName: options.defaultOrganisationName, apiKeys: [], runners: [] };
     if (options.dataDir === undefined) return new Store(fresh, undefined);
     mkdirSync(options.dataDir, { recursive: true });
+    removeAbandonedTempFiles(options.dataDir);
     const file = join(options.dataDir, STATE_FILE_NAME);
     const loaded = readStateFile(file);
     return new Store(loaded ?? fresh, file);
@@ -148,6 +149,16 @@ function readStateFile(file: string): State | undefined {
   const parsed = StateSchema.safeParse(json);
   if (!parsed.success) throw new EmulatorStateError(file, `it does not have the expected shape (${formatIssues(parsed.error)})`);
   return parsed.data;
+}
+
+/** The name `writeStateFile` gives its temp files. */
+const TEMP_FILE_PATTERN = new RegExp(`^\\.${STATE_FILE_NAME.replace(".", "\\.")}\\.\\d+\\.[0-9a-f]{12}\\.tmp$`);
+
+/** A process killed mid-write leaves its temp file behind; it was never renamed into place, so it is garbage. */
+function removeAbandonedTempFiles(dataDir: string): void {
+  for (const name of readdirSync(dataDir)) {
+    if (TEMP_FILE_PATTERN.test(name)) rmSync(join(dataDir, name), { force: true });
+  }
 }
 
 /**

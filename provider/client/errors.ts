@@ -83,8 +83,13 @@ export class InvalidResponseError extends SodaCloudError {}
 export class ConnectionError extends SodaCloudError {
   requestSent = true;
 }
-/** An attempt or the whole operation ran out of time. */
-export class TimeoutError extends SodaCloudError {}
+/**
+ * An attempt or the whole operation ran out of time. `requestSent` is false when the time ran out before a request
+ * left (waiting for a rate-limit slot), which makes even a create safe to run again.
+ */
+export class TimeoutError extends SodaCloudError {
+  requestSent = true;
+}
 /**
  * A create failed in a way that does not tell whether Soda minted a key (timeout, dropped connection, 5xx, or an
  * unreadable response). It is never retried, because a retry could mint a second key.

@@ -3,6 +3,7 @@ import { systemClock, type Clock } from "./clock";
 import {
   ConnectionError,
   CreateOutcomeUnknownError,
+  TimeoutError,
   InvalidResponseError,
   SodaCloudError,
   errorFromStatus,
@@ -121,6 +122,17 @@ export class SodaCloudClient {
     }
   }
 
+  /** The operation's deadline passed while it waited for a rate-limit slot: nothing was sent. */
+  private pacingTimeout(details: SodaCloudErrorDetails): TimeoutError {
+    const error = new TimeoutError(
+      details,
+      `the operation's time limit (${this.operationTimeoutMs} ms) passed while it waited for Soda's rate limit, before anything was sent`,
+      "Many requests are queued behind Soda Cloud's per-operation rate limits (create and delete: 10 a minute). Raise soda:operationTimeoutMs, or lower `pulumi up --parallel`, and run the command again.",
+    );
+    error.requestSent = false;
+    return error;
+  }
+
   /** Releases the connection pool. */
   close(): Promise<void> {
     return this.transport.close();
@@ -144,8 +156,10 @@ export class SodaCloudClient {
         } catch (error) {
           const delay = backoffDelay(attempt - 1, this.retry, this.random);
           const retry = attempt < this.retry.maxAttempts && shouldRetry(kind, error) && this.clock.now() + delay < deadline;
-          if (!retry) throw kind === "create" ? outcomeOfFailedCreate(error, details) : error;
-          await this.clock.sleep(delay, deadlineSignal.signal);
+          const failure = kind === "create" ? outcomeOfFailedCreate(error, details) : error;
+          if (!retry) throw failure;
+          // The deadline can still pass during the backoff; then the failure that caused it is the answer.
+          await this.clock.sleep(delay, deadlineSignal.signal).catch(() => Promise.reject(failure));
         }
       }
     } finally {
@@ -162,7 +176,7 @@ export class SodaCloudClient {
     deadline: number,
     signal: AbortSignal,
   ): Promise<z.infer<S>> {
-    const permit = await this.pacer.acquire(operation, signal);
+    const permit = await this.pacer.acquire(operation, signal).catch(() => Promise.reject(this.pacingTimeout(details)));
     let response;
     try {
       response = await this.transport.send({
@@ -207,7 +221,7 @@ function outcomeOfFailedCreate(error: unknown, details: SodaCloudErrorDetails): 
   if (!(error instanceof SodaCloudError)) return error;
   if (error.status !== undefined && error.status < 500) return error;
   if (error instanceof CreateOutcomeUnknownError) return error;
-  if (error instanceof ConnectionError && !error.requestSent) return error;
+  if ((error instanceof ConnectionError || error instanceof TimeoutError) && !error.requestSent) return error;
   return new CreateOutcomeUnknownError(
     { ...details, status: error.status, code: error.code, sodaMessage: error.sodaMessage, traceId: error.traceId, causeCode: error.causeCode ?? error.name },
     "the create failed in a way that does not tell whether Soda minted a key",

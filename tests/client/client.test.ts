@@ -7,6 +7,7 @@ import {
   PermissionDeniedError,
   SodaCloudClient,
   TimeoutError,
+  scaledRateLimits,
   type SodaCloudClientOptions,
 } from "../../provider/client";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
@@ -156,6 +157,17 @@ describe("SodaCloudClient against the emulator", () => {
     expect(error.causeCode).toBe("ECONNREFUSED");
     expect(exposed(error)).not.toContain("canary-s");
     env = await emulatorFixture({ clock });
+  });
+
+  it("gives up a create still waiting for a rate-limit slot at its deadline, saying nothing was sent", async () => {
+    const c = client({ operationTimeoutMs: 100, clock: new FakeClock(Date.now()), rateLimits: { ...scaledRateLimits(), createRunnerKey: { limit: 1, windowMs: 60_000 } } });
+    await c.createRunnerKey();
+    const error = await c.createRunnerKey().catch((e) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).not.toBeInstanceOf(CreateOutcomeUnknownError);
+    expect(error.requestSent).toBe(false);
+    expect(error.message).toMatch(/waited for Soda's rate limit, before anything was sent.*soda:operationTimeoutMs/);
+    expect(env.emulator.requests().filter((r) => r.method === "POST")).toHaveLength(1);
   });
 
   it("paces a burst of 30 creates so that Soda sends zero 429s", async () => {
