@@ -16,7 +16,3 @@ export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
 
 export const agentKey = agentKeyLifecycle(context);
 export const apiKey = apiKeyLifecycle(context);
-
-export { agentKeyLifecycle } from "./resources/agent-key";
-export { apiKeyLifecycle } from "./resources/api-key";
-export { ProcessContext, type ProviderContext } from "./context";
