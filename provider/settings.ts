@@ -1,5 +1,5 @@
 import { resolveEndpoint } from "./client/endpoint";
-import { AuthenticationError } from "./client/errors";
+import { AuthenticationError, PermissionDeniedError } from "./client/errors";
 import type { Credentials } from "./client/soda-cloud-client";
 
 /** How the engine hands stack configuration to `configure`: `get("soda:host")` and so on. */
@@ -91,25 +91,27 @@ function positiveNumber(setting: string, value: string | undefined): number | un
 /** The message for missing admin credentials: names both ways to set them. */
 export function missingCredentialsMessage(resourceType: string): string {
   return (
-    `${resourceType} needs Soda Cloud credentials of a user or service account with the MANAGE_DATASOURCES_AND_AGENTS permission, and none were found. ` +
+    `${resourceType} needs Soda Cloud credentials (a key id and its secret) of a user or service account with the MANAGE_DATASOURCES_AND_AGENTS permission, and did not find both. ` +
     `Set them in stack config (\`pulumi config set soda:apiKeyId <id>\` and \`pulumi config set --secret soda:apiKeySecret <secret>\`) ` +
     `or in the environment variables SODA_API_KEY_ID and SODA_API_KEY_SECRET. Generate the key in Soda Cloud under Profile > API Keys.`
   );
 }
 
 /**
- * Runs an operation made with the admin credentials. A 401 there means the credentials themselves are wrong, so
+ * Runs an operation made with the admin credentials. A 401 or 403 there is about the credentials themselves, so
  * the error says where they come from, both ways, before Soda's own explanation.
  */
 export async function usingAdminCredentials<T>(resourceType: string, operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    if (!(error instanceof AuthenticationError)) throw error;
+    const problem =
+      error instanceof AuthenticationError ? "rejected" : error instanceof PermissionDeniedError ? "accepted, but without the permission needed for," : undefined;
+    if (problem === undefined) throw error;
     throw new Error(
-      `Soda Cloud rejected the admin credentials ${resourceType} uses, taken from stack config soda:apiKeyId and soda:apiKeySecret, ` +
+      `Soda Cloud ${problem} the admin credentials ${resourceType} uses, taken from stack config soda:apiKeyId and soda:apiKeySecret, ` +
         `or else from the environment variables SODA_API_KEY_ID and SODA_API_KEY_SECRET. Set a valid key of a user or service account with ` +
-        `the MANAGE_DATASOURCES_AND_AGENTS permission in one of them (\`pulumi config set --secret soda:apiKeySecret <secret>\`). ${error.message}`,
+        `the MANAGE_DATASOURCES_AND_AGENTS permission in one of them (\`pulumi config set --secret soda:apiKeySecret <secret>\`). ${(error as Error).message}`,
     );
   }
 }

@@ -36,9 +36,12 @@ export function checkInputs(schema: z.ZodObject, props: Record<string, unknown>)
   const shape = schema.shape as Record<string, z.ZodType>;
   const known = Object.keys(shape);
   const failures: CheckFailure[] = [];
+  // A required argument that is only misspelled is reported once, as the misspelling.
+  const suggested = new Set<string>();
   for (const key of Object.keys(inputs)) {
     if (!(key in shape)) {
       const suggestion = closest(key, known);
+      if (suggestion !== undefined) suggested.add(suggestion);
       failures.push({
         property: key,
         reason: `is not an argument of this resource${suggestion !== undefined ? `; did you mean "${suggestion}"?` : ""} (arguments: ${known.join(", ")})`,
@@ -47,7 +50,7 @@ export function checkInputs(schema: z.ZodObject, props: Record<string, unknown>)
   }
   for (const key of known) {
     const value = inputs[key];
-    if (containsUnknown(value)) continue;
+    if (containsUnknown(value) || (value === undefined && suggested.has(key))) continue;
     const result = shape[key].safeParse(value);
     if (result.success) continue;
     for (const issue of result.error.issues) {

@@ -35,8 +35,10 @@ export function resolveEndpoint(settings: EndpointSettings): string {
   const hostSetting = settings.hostSettingName ?? "host";
   const regionSetting = settings.regionSettingName ?? "region";
   if (settings.host !== undefined && settings.host.trim() !== "") {
-    const raw = settings.host.trim();
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+    const given = settings.host.trim();
+    // Messages quote the setting, but never credentials someone embedded in it.
+    const raw = given.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, "$1***@");
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `https://${given}`;
     let url: URL;
     try {
       url = new URL(withScheme);

@@ -12,7 +12,7 @@ export const AGENT_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,98}[A-Za-z0-
 const agentName = z
   .string("must be a string")
   .min(1, { error: "must not be empty", abort: true })
-  .max(100, "must be at most 100 characters")
+  .max(100, { error: "must be at most 100 characters", abort: true })
   .regex(AGENT_NAME_PATTERN, "may contain only letters, digits, spaces, '.', '_' and '-', and must start and end with a letter or digit");
 
 const rotationTriggers = z.record(z.string(), z.string("must be a string"), "must be a map of strings to strings");
@@ -35,7 +35,7 @@ export const apiKeyInputs = z.strictObject({
     .regex(UUID_PATTERN, "must be a Soda Cloud API key id, a UUID such as 3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93 (Soda Cloud: Profile > API Keys)"),
   apiKeySecret: z
     .string("must be a string")
-    .min(1, "must not be empty")
+    .min(1, { error: "must not be empty", abort: true })
     .regex(/^\S+$/, "must not contain spaces or line breaks (check for a stray newline when pasting)"),
   rotationTriggers: rotationTriggers.optional(),
 });

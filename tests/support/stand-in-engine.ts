@@ -238,6 +238,15 @@ export interface OperationResult {
 
 const SEVERITIES: Severity[] = ["debug", "info", "warning", "error"];
 
+/** An optional boolean of a RegisterResourceRequest, read the way the request's SDK version allows. */
+function optionalField(req: object, field: "Protect" | "Retainondelete"): boolean | undefined {
+  const methods = req as Record<string, unknown>;
+  const has = methods[`has${field}`];
+  const get = methods[`get${field}`] as () => boolean;
+  if (typeof has === "function") return has.call(req) ? get.call(req) : undefined;
+  return get.call(req) || undefined;
+}
+
 function isDynamicType(type: string): boolean {
   return type.startsWith("pulumi-nodejs:dynamic/") || type.startsWith("pulumi-nodejs:dynamic:");
 }
@@ -779,12 +788,13 @@ export class StandInEngine implements ProgramHost {
       propertyDependencies,
       provider: req.getProvider(),
       providers,
-      protect: req.hasProtect() ? req.getProtect() : undefined,
+      // Older SDKs (3.139) send requests without these optional fields and their has* methods.
+      protect: optionalField(req, "Protect"),
       deleteBeforeReplace: req.getDeletebeforereplace(),
       ignoreChanges: req.getIgnorechangesList(),
       replaceOnChanges: req.getReplaceonchangesList(),
-      replacementTrigger: req.hasReplacementTrigger() ? JSON.stringify(req.getReplacementTrigger()?.toJavaScript()) : undefined,
-      retainOnDelete: req.hasRetainondelete() ? req.getRetainondelete() : undefined,
+      replacementTrigger: typeof req.hasReplacementTrigger === "function" && req.hasReplacementTrigger() ? JSON.stringify(req.getReplacementTrigger()?.toJavaScript()) : undefined,
+      retainOnDelete: optionalField(req, "Retainondelete"),
       acceptSecrets: req.getAcceptsecrets(),
       version: req.getVersion(),
     };

