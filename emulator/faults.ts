@@ -61,7 +61,7 @@ export function compilePathPattern(pattern: string): RegExp {
 }
 
 /** mulberry32: tiny, fast, and the same sequence for the same seed on every platform. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -19,7 +19,7 @@ import { prepareProjectDir, type ProjectDir } from "../support/project-dir";
 import { startProviderHost, type ProviderHost } from "../support/provider-host";
 import { serializedProviders } from "../support/provider-texts";
 import { makeUrn, wrapSecret } from "../support/pulumi-grpc";
-import { isSdkRpcTrace, plaintextStrings, secretLeaks } from "../support/secret-scan";
+import { isSdkRpcTrace, secretLeaks, visibleText } from "../support/secret-scan";
 import { StandInEngine, describeResult, type ConfigValue, type OperationResult } from "../support/stand-in-engine";
 
 const AGENT_KEY_TYPE = "pulumi-nodejs:dynamic/soda:AgentKey";
@@ -515,23 +515,6 @@ const PROGRAM_FILES = {
     "",
   ].join("\n"),
 };
-
-/** Every string of an operation's result a user or a log could see, secret-wrapped values and the SDK's own RPC trace excepted. */
-function visibleText(result: OperationResult): string {
-  return [
-    ...result.errors,
-    ...result.diagnostics.filter((d) => !isSdkRpcTrace(d.message, d.severity)).map((d) => d.message),
-    ...plaintextStrings(result.registrations.map((r) => r.object)),
-    ...plaintextStrings(result.registrations.map((r) => r.response?.object ?? {})),
-    ...result.registrations.map((r) => r.error ?? ""),
-    ...result.operations.map((o) => o.failed ?? ""),
-    ...result.providerCalls.map((call) => call.error?.message ?? ""),
-    ...plaintextStrings(result.stackOutputs ?? {}),
-    result.program?.stdout ?? "",
-    result.program?.stderr ?? "",
-    result.providerStderr,
-  ].join("\n");
-}
 
 describe("bad input through a Pulumi program", () => {
   let programProject: ProjectDir;

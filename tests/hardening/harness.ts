@@ -10,6 +10,9 @@ import type { ProjectDir } from "../support/project-dir";
 import { startProviderHost, type CreateResult, type ProviderHost, type ReadResult } from "../support/provider-host";
 import type { EmulatorOptions } from "../../emulator";
 
+/** The emulator's own seeded generator: fault probabilities and these tests draw from the same sequence kind. */
+export { seededRandom } from "../../emulator/faults";
+
 export const AGENT_KEY_TYPE = "pulumi-nodejs:dynamic/soda:AgentKey";
 export const API_KEY_TYPE = "pulumi-nodejs:dynamic/soda:ApiKey";
 
@@ -117,18 +120,6 @@ export function apiKeyCalls(host: ProviderHost, providerText: string) {
     delete(name: string, id: string, props: Record<string, unknown>): Promise<void> {
       return host.delete(id, urnOf(API_KEY_TYPE, name), props);
     },
-  };
-}
-
-/** mulberry32: a tiny seeded generator in [0, 1), the same sequence for the same seed everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -22,7 +22,7 @@ import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixtu
 import { prepareProjectDir, type ProjectDir } from "../support/project-dir";
 import { serializedProviders } from "../support/provider-texts";
 import { isSecretWrapped } from "../support/pulumi-grpc";
-import { isSdkRpcTrace, plain, plaintextStrings, secretLeaks } from "../support/secret-scan";
+import { isSdkRpcTrace, plain, plaintextStrings, secretLeaks, visibleText } from "../support/secret-scan";
 import { stopProcess } from "../support/stop-process";
 import { StandInEngine, describeResult, type ConfigValue, type OperationResult } from "../support/stand-in-engine";
 
@@ -70,24 +70,6 @@ export const configurationYml = pulumi
 /** The names of the secrets that show in `text`. */
 function leakedIn(text: string, secrets: Secrets): string[] {
   return [...secrets].filter(([, secret]) => text.includes(secret)).map(([name]) => name);
-}
-
-/** Every string of an operation's result that a user or a log could see, outside secret wrappers. */
-function visibleText(result: OperationResult): string {
-  return [
-    ...result.errors,
-    ...result.diagnostics.filter((d) => !isSdkRpcTrace(d.message, d.severity)).map((d) => d.message),
-    ...plaintextStrings(result.registrations.map((r) => r.object)),
-    ...plaintextStrings(result.registrations.map((r) => r.response?.object ?? {})),
-    ...result.registrations.map((r) => r.error ?? ""),
-    ...plaintextStrings(result.resourceOutputs.map((r) => r.outputs)),
-    ...plaintextStrings(result.stackOutputs ?? {}),
-    ...result.operations.map((o) => o.failed ?? ""),
-    ...result.providerCalls.map((call) => call.error?.message ?? ""),
-    result.program?.stdout ?? "",
-    result.program?.stderr ?? "",
-    result.providerStderr,
-  ].join("\n");
 }
 
 /** Asserts that nothing the operation exposed, and nothing the engine keeps in plain text, holds a secret. */

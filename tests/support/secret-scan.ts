@@ -44,6 +44,27 @@ export function isSdkRpcTrace(message: string, severity: string): boolean {
   return severity === "debug" && /^RegisterResource RPC finished: /.test(message);
 }
 
+/**
+ * Every string of an operation's result that a user or a log could see, outside secret wrappers, with the one
+ * exception `isSdkRpcTrace` explains.
+ */
+export function visibleText(result: OperationResult): string {
+  return [
+    ...result.errors,
+    ...result.diagnostics.filter((d) => !isSdkRpcTrace(d.message, d.severity)).map((d) => d.message),
+    ...plaintextStrings(result.registrations.map((r) => r.object)),
+    ...plaintextStrings(result.registrations.map((r) => r.response?.object ?? {})),
+    ...result.registrations.map((r) => r.error ?? ""),
+    ...plaintextStrings(result.resourceOutputs.map((r) => r.outputs)),
+    ...plaintextStrings(result.stackOutputs ?? {}),
+    ...result.operations.map((o) => o.failed ?? ""),
+    ...result.providerCalls.map((call) => call.error?.message ?? ""),
+    result.program?.stdout ?? "",
+    result.program?.stderr ?? "",
+    result.providerStderr,
+  ].join("\n");
+}
+
 /** A wire value with secret wrappers removed. */
 export function plain<T = Record<string, unknown>>(value: unknown): T {
   return unwrapSecrets(value) as T;
