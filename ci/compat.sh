@@ -99,7 +99,10 @@ summary() {
   pulumi_v=$(cat "$WORK/$name.pulumi" 2>/dev/null || echo "?")
   if [ -f "$WORK/$name.json" ]; then
     counts=$(node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$WORK/$name.json")
+    PASSED=$((PASSED + $(node -p 'require(process.argv[1]).numPassedTests' "$WORK/$name.json")))
+    FAILED=$((FAILED + $(node -p 'require(process.argv[1]).numFailedTests' "$WORK/$name.json")))
   else
+    FAILED=$((FAILED + 1))
     counts="0 passed, 0 failed (setup failed, see the log above)"
   fi
   SUMMARY+=("compat: node ${node_v#v} @pulumi/pulumi $pulumi_v: $counts")
@@ -108,6 +111,8 @@ summary() {
 
 SUMMARY=()
 TIMES=()
+PASSED=0
+FAILED=0
 STATUS=0
 TOTAL_START=$SECONDS
 case " ${VARIANTS[*]} " in *node22*) install_node22 ;; esac
@@ -131,4 +136,6 @@ done
 
 printf '%s\n' "${TIMES[@]}" "compat: total $((SECONDS - TOTAL_START))s"
 printf '%s\n' "${SUMMARY[@]}"
+# The totals, last and alone, so a reader of the log's closing line sees the whole job.
+echo "compat: $PASSED passed, $FAILED failed"
 exit "$STATUS"
