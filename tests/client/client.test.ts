@@ -1,4 +1,7 @@
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { version } from "../../package.json";
 import {
   AuthenticationError,
   BadRequestError,
@@ -46,9 +49,23 @@ describe("SodaCloudClient against the emulator", () => {
   });
 
   it("sends Basic auth and its own User-Agent", async () => {
-    await client().testLogin();
-    const [request] = env.emulator.requests();
-    expect(request).toMatchObject({ method: "GET", path: "/api/v1/test-login", status: 200 });
+    // A bare server on port 0 that records the headers the emulator does not expose.
+    let headers: IncomingHttpHeaders = {};
+    const server = createServer((req, res) => {
+      headers = req.headers;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ organisationName: "Headers Org" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const credentials = { apiKeyId: "header-id", apiKeySecret: "header-secret" };
+      expect(await client({ endpoint: `http://127.0.0.1:${port}`, credentials }).testLogin()).toEqual({ organisationName: "Headers Org" });
+      expect(headers.authorization).toBe(`Basic ${Buffer.from("header-id:header-secret").toString("base64")}`);
+      expect(headers["user-agent"]).toBe(`pulumi-soda-cloud/${version}`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("creates a runner key, finds its runner by list and by id, and deletes it", async () => {

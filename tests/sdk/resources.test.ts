@@ -58,7 +58,7 @@ describe("SDK resources under engine-like mocks", () => {
     }
   });
 
-  it("passes unknown-at-preview values through without failing construction", async () => {
+  it("accepts inputs that resolve later, as Outputs of other resources do", async () => {
     const name = pulumi.output(new Promise<string>((resolve) => setTimeout(() => resolve("late-agent"), 5)));
     const key = new sdk.SodaAgentKey("late", { agentName: name, rotationTriggers: { image: name } });
     expect(await valueOf(key.agentName)).toBe("late-agent");
