@@ -101,25 +101,27 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
     async delete(_id, props) {
       const state = readAgentKeyState(props);
       const client = ctx.adminClient(RESOURCE);
-      const runnerId = state.runnerId !== "" ? state.runnerId : (await usingAdminCredentials(RESOURCE, () => findRunnerByName(client, state.agentName)))?.id;
-      if (runnerId === undefined) {
-        ctx.warn(
-          `${RESOURCE} "${state.agentName}": key ${state.apiKeyId} never registered an agent, and Soda Cloud has no API to revoke such a key, so it stays valid. ` +
-            `Its secret was only in this stack's state; if it may have leaked, ask Soda support to revoke key ${state.apiKeyId}.`,
-        );
-        return;
-      }
-      try {
-        await usingAdminCredentials(RESOURCE, () => client.deleteRunner(runnerId));
-      } catch (error) {
-        if (error instanceof BadRequestError) {
-          throw new Error(
-            `Soda Cloud refused to delete agent "${state.agentName}" (runner ${runnerId}), which would revoke its key: it is in use (a scan is running) or it is a Soda-hosted agent. ` +
-              `Wait for running scans to finish, or stop the agent, then run the command again. ${error.message}`,
+      await usingAdminCredentials(RESOURCE, async () => {
+        const runnerId = state.runnerId !== "" ? state.runnerId : (await findRunnerByName(client, state.agentName))?.id;
+        if (runnerId === undefined) {
+          ctx.warn(
+            `${RESOURCE} "${state.agentName}": key ${state.apiKeyId} never registered an agent, and Soda Cloud has no API to revoke such a key, so it stays valid. ` +
+              `Its secret was only in this stack's state; if it may have leaked, ask Soda support to revoke key ${state.apiKeyId}.`,
           );
+          return;
         }
-        throw error;
-      }
+        try {
+          await client.deleteRunner(runnerId);
+        } catch (error) {
+          if (error instanceof BadRequestError) {
+            throw new Error(
+              `Soda Cloud refused to delete agent "${state.agentName}" (runner ${runnerId}), which would revoke its key: it is in use (a scan is running) or it is a Soda-hosted agent. ` +
+                `Wait for running scans to finish, or stop the agent, then run the command again. ${error.message}`,
+            );
+          }
+          throw error;
+        }
+      });
     },
   };
 }
