@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { systemClock, type Clock } from "./client/clock";
+import { warnThroughEngine } from "./engine-log";
 import { RateLimitPacer } from "./client/pacer";
 import { scaledRateLimits } from "./client/soda-api";
 import { SodaCloudClient, type Credentials } from "./client/soda-cloud-client";
@@ -15,22 +16,19 @@ export interface ProviderContext {
   clientWithKey(credentials: Credentials): SodaCloudClient;
   clock: Clock;
   /** Tells the user something they must act on, without failing the operation. */
-  warn(message: string): void;
+  warn(message: string): void | Promise<void>;
+  /**
+   * Ids of API keys a resource created or refreshed in this process. An `up` runs every step of one stack in one
+   * provider host, so a replaced SodaApiKey whose replacement kept the key id finds it here and does not ask the
+   * user to revoke a key the new resource uses.
+   */
+  apiKeysInUse: Set<string>;
 }
 
 export interface ContextOptions {
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
-  warn?: (message: string) => void;
-}
-
-/**
- * A dynamic provider runs in the engine's provider host, which does not connect the Node SDK to the engine's log
- * service (pulumi/pulumi#18249), so `pulumi.log.warn` goes nowhere useful. The engine does forward every line a
- * provider plugin writes to stderr into the `pulumi up` output, so warnings are written there.
- */
-function warnOnStderr(message: string): void {
-  process.stderr.write(`warning: ${message}\n`);
+  warn?: (message: string) => void | Promise<void>;
 }
 
 /**
@@ -43,12 +41,13 @@ export class ProcessContext implements ProviderContext {
   private readonly env: NodeJS.ProcessEnv;
   private readonly clients = new Map<string, SodaCloudClient>();
   private readonly pacers = new Map<string, RateLimitPacer>();
-  readonly warn: (message: string) => void;
+  readonly warn: (message: string) => void | Promise<void>;
+  readonly apiKeysInUse = new Set<string>();
 
   constructor(options: ContextOptions = {}) {
     this.clock = options.clock ?? systemClock();
     this.env = options.env ?? process.env;
-    this.warn = options.warn ?? warnOnStderr;
+    this.warn = options.warn ?? warnThroughEngine;
   }
 
   /** Called by the engine once per provider with the whole stack configuration. */

@@ -97,20 +97,29 @@ export function missingCredentialsMessage(resourceType: string): string {
   );
 }
 
+/** Which admin credentials an operation runs with: the current config (create) or the last `up`'s (refresh, destroy). */
+export type CredentialsSource = "current" | "lastUp";
+
 /**
  * Runs an operation made with the admin credentials. A 401 or 403 there is about the credentials themselves, so
- * the error says where they come from, both ways, before Soda's own explanation.
+ * the error says where they come from, both ways, before Soda's own explanation. Refresh and destroy run with the
+ * stack config recorded by the last `pulumi up` (the engine stores a dynamic provider's config in state), so their
+ * errors also say how to use the current config.
  */
-export async function usingAdminCredentials<T>(resourceType: string, operation: () => Promise<T>): Promise<T> {
+export async function usingAdminCredentials<T>(resourceType: string, operation: () => Promise<T>, source: CredentialsSource = "current"): Promise<T> {
   try {
     return await operation();
   } catch (error) {
     const problem =
       error instanceof AuthenticationError ? "rejected" : error instanceof PermissionDeniedError ? "accepted, but without the permission needed for," : undefined;
     if (problem === undefined) throw error;
+    const lastUp =
+      source === "lastUp"
+        ? "`pulumi refresh` and `pulumi destroy` use the stack config recorded by the last `pulumi up`: if you changed the admin key since, run `pulumi up` first, or add `--run-program`. "
+        : "";
     throw new Error(
       `Soda Cloud ${problem} the admin credentials ${resourceType} uses, taken from stack config soda:apiKeyId and soda:apiKeySecret, ` +
-        `or else from the environment variables SODA_API_KEY_ID and SODA_API_KEY_SECRET. Set a valid key of a user or service account with ` +
+        `or else from the environment variables SODA_API_KEY_ID and SODA_API_KEY_SECRET. ${lastUp}Set a valid key of a user or service account with ` +
         `the MANAGE_DATASOURCES_AND_AGENTS permission in one of them (\`pulumi config set --secret soda:apiKeySecret <secret>\`). ${(error as Error).message}`,
     );
   }

@@ -22,19 +22,23 @@ export function providerShim(kind: ResourceKind): dynamic.ResourceProvider {
 }
 
 function loadImplementation() {
-  // The provider host evaluates this text with the Pulumi project directory as cwd; `require` resolves from there.
+  // The provider host evaluates this text with the program's directory as cwd (`dirname(main)` when Pulumi.yaml
+  // names a main file); `require` resolves from there upwards.
   try {
     return require("pulumi-soda-cloud/provider");
   } catch (error) {
     const path = require("path");
     const fs = require("fs");
-    const manifest = path.join(process.cwd(), "package.json");
-    // When the Pulumi project is this package's own checkout (its quickstart), load the build beside it.
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === "pulumi-soda-cloud") {
-      return require(path.join(process.cwd(), "dist", "provider", "index.js"));
+    // When the program lives inside this package's own checkout (its quickstart), load the build of that checkout.
+    for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+      const manifest = path.join(dir, "package.json");
+      if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === "pulumi-soda-cloud") {
+        return require(path.join(dir, "dist", "provider", "index.js"));
+      }
+      if (path.dirname(dir) === dir) break;
     }
     throw new Error(
-      `The pulumi-soda-cloud provider could not be loaded from this Pulumi project (${(error as Error).message}). ` +
+      `The pulumi-soda-cloud provider could not be loaded from this Pulumi program's directory (${(error as Error).message}). ` +
         "Install it in the project with `npm install pulumi-soda-cloud` (npm only: pnpm and Bun are not supported by Pulumi dynamic providers).",
     );
   }

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { isInternalInput } from "./internal-inputs";
 import { containsUnknown } from "./unknowns";
 
 /** One invalid property, as Pulumi's Check reports it: the property path and why. */
@@ -18,13 +19,9 @@ export class InputError extends Error {
   }
 }
 
-/** The engine's own property, present in every dynamic resource's inputs and outputs. */
-export const PROVIDER_PROPERTY = "__provider";
-
-/** Inputs without the engine's `__provider` property. */
-export function withoutProvider(props: Record<string, unknown> | undefined): Record<string, unknown> {
-  const { [PROVIDER_PROPERTY]: _ignored, ...rest } = props ?? {};
-  return rest;
+/** Inputs without the engine's `__provider` and this package's internal inputs (`internal-inputs.ts`). */
+export function withoutInternalInputs(props: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(props ?? {}).filter(([key]) => !isInternalInput(key)));
 }
 
 /**
@@ -32,7 +29,7 @@ export function withoutProvider(props: Record<string, unknown> | undefined): Rec
  * argument the schema does not know is reported with the closest known name, as it is usually a typo.
  */
 export function checkInputs(schema: z.ZodObject, props: Record<string, unknown>): CheckFailure[] {
-  const inputs = withoutProvider(props);
+  const inputs = withoutInternalInputs(props);
   const shape = schema.shape as Record<string, z.ZodType>;
   const known = Object.keys(shape);
   const failures: CheckFailure[] = [];
@@ -65,7 +62,7 @@ export function checkInputs(schema: z.ZodObject, props: Record<string, unknown>)
 export function parseInputs<S extends z.ZodObject>(resourceType: string, schema: S, props: Record<string, unknown>): z.infer<S> {
   const failures = checkInputs(schema, props);
   if (failures.length > 0) throw new InputError(resourceType, failures);
-  return schema.parse(withoutProvider(props));
+  return schema.parse(withoutInternalInputs(props));
 }
 
 /** The known name nearest to a misspelled one (edit distance at most 3), if any. */

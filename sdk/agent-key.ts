@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../provider/shim";
+import { REPLACE_ON_CHANGES_INPUT } from "../provider/internal-inputs";
+import { refuseReadById, replaceOnChangesOf, withDefined } from "./resource-options";
 
 /** Arguments of a {@link SodaAgentKey}. */
 export interface SodaAgentKeyArgs {
@@ -22,9 +24,12 @@ export interface SodaAgentKeyArgs {
  * A Soda Agent (runner) key, created through the Soda Cloud API with the admin credentials of the stack config
  * (`soda:apiKeyId`, `soda:apiKeySecret`, or `SODA_API_KEY_ID` / `SODA_API_KEY_SECRET`).
  *
- * Deleting it deletes the agent's runner, which revokes the key. A replacement that keeps `agentName` deletes the
- * old runner before creating the new key, because two runners cannot share a name. Refresh records the runner once
- * an agent has registered with the key, and notices when it was deleted out of band.
+ * Deleting it deletes the agent's runner, which revokes the key. Every replacement deletes the old runner before
+ * creating the new key, because two runners cannot share a name: the resource sets Pulumi's `deleteBeforeReplace`
+ * option itself, so this holds for replacements the engine forces too (`replacementTrigger`, `pulumi up --replace`),
+ * and an explicit `deleteBeforeReplace: false` is refused. Refresh records the runner once an agent has registered
+ * with the key, and notices when it was deleted out of band. `replaceOnChanges: ["rotationPeriod"]` makes a change
+ * of the period rotate the key; every other argument already does.
  *
  * Type token: `pulumi-nodejs:dynamic/soda:AgentKey`.
  */
@@ -45,10 +50,14 @@ export class SodaAgentKey extends pulumi.dynamic.Resource {
   declare public readonly registered: pulumi.Output<boolean>;
   /** The rotation triggers given. */
   declare public readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
-  /** The rotation period given. */
-  declare public readonly rotationPeriod: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: SodaAgentKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    refuseReadById("SodaAgentKey", name, opts);
+    if (opts?.deleteBeforeReplace === false) {
+      throw new Error(
+        `SodaAgentKey "${name}": \`deleteBeforeReplace: false\` cannot be honoured. Soda Cloud refuses a second agent under the same name, so the old runner must be deleted before the new key is created. Remove the option.`,
+      );
+    }
     super(
       providerShim("agentKey"),
       name,
@@ -60,8 +69,11 @@ export class SodaAgentKey extends pulumi.dynamic.Resource {
         createdAt: undefined,
         runnerId: undefined,
         registered: undefined,
+        // The engine applies replaceOnChanges only to changes a provider reports, and a period change alone is
+        // reported as none (so that a preview does not show the key's outputs as changing): the provider applies it.
+        ...withDefined(REPLACE_ON_CHANGES_INPUT, replaceOnChangesOf(opts, ["rotationPeriod"])),
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKeySecret"] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKeySecret"], deleteBeforeReplace: true }),
       "soda",
       "AgentKey",
     );

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../provider/shim";
+import { refuseReadById } from "./resource-options";
 
 /** Arguments of a {@link SodaApiKey}. */
 export interface SodaApiKeyArgs {
@@ -36,6 +37,7 @@ export class SodaApiKey extends pulumi.dynamic.Resource {
   declare public readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
 
   constructor(name: string, args: SodaApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    refuseReadById("SodaApiKey", name, opts);
     super(
       providerShim("apiKey"),
       name,

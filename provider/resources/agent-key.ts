@@ -6,6 +6,7 @@ import { isRotationDue } from "../rotation";
 import { usingAdminCredentials } from "../settings";
 import { agentKeyInputs } from "../schemas/inputs";
 import { CURRENT_STATE_VERSION, readAgentKeyState, type AgentKeyState } from "../schemas/state";
+import { CHECKED_AT_INPUT, checkedAt, replaceOnChangesInput } from "../internal-inputs";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
 import { definedOnly } from "./outputs";
@@ -23,29 +24,28 @@ const RESOURCE = "SodaAgentKey";
 export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
   return {
     async check(_olds, news) {
-      return { inputs: news, failures: checkInputs(agentKeyInputs, news) };
+      const inputs = typeof news.rotationPeriod === "string" ? { ...news, [CHECKED_AT_INPUT]: new Date(ctx.clock.now()).toISOString() } : news;
+      return { inputs, failures: checkInputs(agentKeyInputs, news) };
     },
 
-    // No network here: diff runs during preview, and must be quick and side-effect free.
+    // No network here: diff runs during preview, and must be quick and side-effect free. It also runs during
+    // `pulumi refresh`, on the stored inputs of the last `up`.
     async diff(_id, olds, news) {
       const old = readAgentKeyState(olds);
       const replaces: string[] = [];
       if (isUnknown(news.agentName) || news.agentName !== old.agentName) replaces.push("agentName");
       if (triggersChanged(old.rotationTriggers, news.rotationTriggers)) replaces.push("rotationTriggers");
       const period = news.rotationPeriod;
-      if (isUnknown(period) || (typeof period === "string" && isRotationDue(old.createdAt, period, ctx.clock.now()))) {
+      if (isUnknown(period) || (typeof period === "string" && isRotationDue(old.createdAt, period, checkedAt(news, ctx.clock.now())))) {
+        replaces.push("rotationPeriod");
+      } else if (replaceOnChangesInput(news).includes("rotationPeriod") && period !== old.rotationPeriod) {
         replaces.push("rotationPeriod");
       }
-      const periodChanged = period !== old.rotationPeriod;
-      // Two runners cannot share a name: a replacement that keeps the name must revoke the old runner first. This
-      // holds for replacements the engine forces too (replacementTrigger, replaceOnChanges, `up --replace`), which
-      // consult this flag even when this diff asks for no replacement.
-      const sameName = isUnknown(news.agentName) || news.agentName === old.agentName;
-      return {
-        changes: replaces.length > 0 || periodChanged,
-        replaces,
-        deleteBeforeReplace: sameName,
-      };
+      // A new period alone changes nothing remote, so it is no change at all: reported as an update, the engine's
+      // preview would show every output of the key, and everything built from them, as changing.
+      // Two runners cannot share a name, so the old runner always goes first (the SDK also sets the resource option,
+      // which covers the replacements the engine forces without asking this diff).
+      return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
     },
 
     async create(inputs) {
@@ -80,7 +80,7 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       const client = ctx.adminClient(RESOURCE);
       const runner = await usingAdminCredentials(RESOURCE, () =>
         state.runnerId !== "" ? client.getRunner(state.runnerId) : findRunnerByName(client, state.agentName),
-      );
+      "lastUp");
       if (runner === undefined) {
         // A runner that registered and is gone took its key with it: report the key gone so `up` makes a new one.
         // A key that never registered has nothing to find yet, and stays.
@@ -90,12 +90,10 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       return { id, props: { ...state, runnerId: runner.id, registered: true } };
     },
 
-    // Every argument that changes the key forces replacement, so an update only records the new rotationPeriod.
-    async update(_id, olds, news) {
-      const old = readAgentKeyState(olds);
-      const { rotationPeriod } = parseInputs(RESOURCE, agentKeyInputs, news);
-      const { rotationPeriod: _previous, ...rest } = old;
-      return { outs: rotationPeriod === undefined ? rest : { ...rest, rotationPeriod } };
+    // Every argument that changes the key forces replacement, and a new rotationPeriod alone is no change (see
+    // diff), so the engine has nothing to update: the stored outputs stay as they are.
+    async update(_id, olds) {
+      return { outs: readAgentKeyState(olds) };
     },
 
     async delete(_id, props) {
@@ -104,7 +102,7 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       await usingAdminCredentials(RESOURCE, async () => {
         const runnerId = state.runnerId !== "" ? state.runnerId : (await findRunnerByName(client, state.agentName))?.id;
         if (runnerId === undefined) {
-          ctx.warn(
+          await ctx.warn(
             `${RESOURCE} "${state.agentName}": key ${state.apiKeyId} never registered an agent, and Soda Cloud has no API to revoke such a key, so it stays valid. ` +
               `Its secret was only in this stack's state; if it may have leaked, ask Soda support to revoke key ${state.apiKeyId}.`,
           );
@@ -121,7 +119,7 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
           }
           throw error;
         }
-      });
+      }, "lastUp");
     },
   };
 }

@@ -50,6 +50,7 @@ export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.Res
         verifiedAt: new Date(ctx.clock.now()).toISOString(),
         sodaCloudConfig: sodaCloudConfigYaml(client.endpoint, args),
       };
+      ctx.apiKeysInUse.add(args.apiKeyId);
       return { id: args.apiKeyId, outs: definedOnly(state) };
     },
 
@@ -58,6 +59,7 @@ export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.Res
       const client = ctx.clientWithKey(state);
       try {
         const { organisationName } = await client.testLogin();
+        ctx.apiKeysInUse.add(state.apiKeyId);
         // verifiedAt keeps the time of creation so that a refresh of a healthy key changes nothing.
         return { id, props: { ...state, organisationName } };
       } catch (error) {
@@ -75,7 +77,9 @@ export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.Res
 
     async delete(_id, props) {
       const state = readApiKeyState(props);
-      ctx.warn(
+      // A replacement that kept the key id (new rotationTriggers, `up --replace`) created its successor first.
+      if (ctx.apiKeysInUse.has(state.apiKeyId)) return;
+      await ctx.warn(
         `${RESOURCE}: Soda Cloud has no API to revoke API keys, so key ${state.apiKeyId} stays valid after this resource is deleted. ` +
           `Revoke it in Soda Cloud (Profile > API Keys, or deactivate its service account) if it is no longer needed.`,
       );

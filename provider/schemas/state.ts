@@ -52,7 +52,7 @@ function readState<S extends z.ZodType>(resourceType: string, schema: S, props: 
   const parsed = schema.safeParse(props);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".")))].join(", ");
-    throw new StateError(resourceType, `is not readable (fields: ${fields}); run \`pulumi refresh\`, or remove it with \`pulumi state delete\` and import or recreate the key`);
+    throw new StateError(resourceType, `is not readable (fields: ${fields}); run \`pulumi refresh\`, or remove it with \`pulumi state delete <urn>\` and run \`pulumi up\` to create a new key (dynamic resources cannot be imported)`);
   }
   return parsed.data;
 }

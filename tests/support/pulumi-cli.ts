@@ -1,54 +1,79 @@
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 
-const execFileAsync = promisify(execFile);
-
-/** Whether a command runs (exits 0) on this machine, e.g. `pulumi version`. */
-export function commandWorks(command: string, args: string[]): boolean {
-  const result = spawnSync(command, args, { stdio: "ignore", timeout: 20_000 });
-  return result.error === undefined && result.status === 0;
+/** What one `pulumi` command printed, and how it ended. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout then stderr. */
+  output: string;
 }
 
-/** Whether the `pulumi` CLI is on PATH. */
-export function pulumiCliAvailable(): boolean {
-  return commandWorks("pulumi", ["version"]);
-}
+/** The environment variables of this machine that must not reach a hermetic run (the user's own Pulumi and Soda). */
+const USER_VARIABLES = /^(PULUMI_|SODA_)/;
 
 /**
- * The real `pulumi` CLI in one project dir, with a local file backend and a throwaway passphrase under `stateDir`,
- * set through environment variables so the user's own `pulumi login` is left untouched.
+ * The real `pulumi` CLI in one project dir, hermetic: the binaries of `binDir` first on PATH, its own
+ * `PULUMI_HOME`, a file backend and the passphrase secrets provider under `runDir`, no update check, no plugin
+ * download, and none of the user's PULUMI_* or SODA_* variables.
  */
 export class PulumiCli {
   readonly env: NodeJS.ProcessEnv;
+  readonly backendDir: string;
 
   constructor(
+    readonly binDir: string,
     readonly projectDir: string,
-    stateDir: string,
+    runDir: string,
   ) {
-    const backend = path.join(stateDir, "backend");
-    fs.mkdirSync(backend, { recursive: true });
+    this.backendDir = path.join(runDir, "backend");
+    const home = path.join(runDir, "home");
+    fs.mkdirSync(this.backendDir, { recursive: true });
+    fs.mkdirSync(home, { recursive: true });
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !USER_VARIABLES.test(key)));
     this.env = {
-      ...process.env,
-      PULUMI_BACKEND_URL: `file://${backend}`,
+      ...inherited,
+      PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
+      PULUMI_HOME: home,
+      PULUMI_BACKEND_URL: `file://${this.backendDir}`,
       PULUMI_CONFIG_PASSPHRASE: "throwaway-passphrase-for-a-local-backend",
       PULUMI_SKIP_UPDATE_CHECK: "true",
-      SODA_API_KEY_ID: undefined,
-      SODA_API_KEY_SECRET: undefined,
-      SODA_HOST: undefined,
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
+      PULUMI_SKIP_CONFIRMATIONS: "true",
+      NO_COLOR: "1",
     };
   }
 
+  /** Runs `pulumi <args>`; resolves with what it printed whatever the exit code. */
+  exec(args: string[], timeoutMs = 300_000): Promise<CliResult> {
+    return new Promise((resolve) => {
+      execFile(
+        path.join(this.binDir, "pulumi"),
+        args,
+        { cwd: this.projectDir, env: this.env, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, killSignal: "SIGKILL" },
+        (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : -1;
+          resolve({ code, stdout, stderr, output: `${stdout}${stderr}` });
+        },
+      );
+    });
+  }
+
   /** Runs `pulumi <args>` and returns stdout and stderr together; rejects with both on a non-zero exit. */
-  async run(args: string[], timeoutMs = 600_000): Promise<string> {
-    try {
-      const { stdout, stderr } = await execFileAsync("pulumi", [...args], { cwd: this.projectDir, env: this.env, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs });
-      return `${stdout}${stderr}`;
-    } catch (error) {
-      const e = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`pulumi ${args[0]} failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
-    }
+  async run(args: string[], timeoutMs?: number): Promise<string> {
+    const result = await this.exec(args, timeoutMs);
+    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.output}`);
+    return result.output;
+  }
+
+  /** Runs `pulumi <args>` that must fail; returns what it printed. */
+  async fail(args: string[], timeoutMs?: number): Promise<string> {
+    const result = await this.exec(args, timeoutMs);
+    if (result.code === 0) throw new Error(`pulumi ${args.join(" ")} succeeded, but it should have failed:\n${result.output}`);
+    return result.output;
   }
 
   /** `pulumi config set` for each entry; `{ secret }` values with `--secret`. */
@@ -63,4 +88,35 @@ export class PulumiCli {
   async outputs(showSecrets = false): Promise<Record<string, unknown>> {
     return JSON.parse(await this.run(["stack", "output", "--json", ...(showSecrets ? ["--show-secrets"] : [])])) as Record<string, unknown>;
   }
+
+  /** The stack's state as `pulumi stack export` gives it (secrets encrypted). */
+  async exportState(): Promise<StackExport> {
+    return JSON.parse(await this.run(["stack", "export"])) as StackExport;
+  }
+
+  /** Replaces the stack's state with `pulumi stack import`. */
+  async importState(state: StackExport): Promise<void> {
+    const file = path.join(this.backendDir, `import-${Date.now()}.json`);
+    fs.writeFileSync(file, JSON.stringify(state));
+    try {
+      await this.run(["stack", "import", "--file", file]);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  }
+}
+
+/** The parts of `pulumi stack export` the tests read. */
+export interface StackExport {
+  version: number;
+  deployment: { resources?: ExportedResource[]; [key: string]: unknown };
+}
+
+export interface ExportedResource {
+  urn: string;
+  type: string;
+  id?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  [key: string]: unknown;
 }

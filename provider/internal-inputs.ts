@@ -1,0 +1,32 @@
+/**
+ * Inputs the package adds to a resource's own arguments, for the provider's eyes only. Like the engine's
+ * `__provider`, their names start with `__`; validation skips them and state never stores them.
+ */
+
+/** The `replaceOnChanges` entries the provider honours itself (see sdk/agent-key.ts). */
+export const REPLACE_ON_CHANGES_INPUT = "__replaceOnChanges";
+
+/**
+ * When check last ran, ISO 8601. A due `rotationPeriod` is decided against this time, not the time of the diff:
+ * `pulumi refresh` diffs the stored inputs of the last `up` again after reading, and must not see a rotation that
+ * only a new `up` (which runs check first) should make.
+ */
+export const CHECKED_AT_INPUT = "__checkedAt";
+
+/** Whether a property is the engine's or this package's own rather than a resource argument. */
+export function isInternalInput(key: string): boolean {
+  return key.startsWith("__");
+}
+
+/** When check stamped these inputs (ms since the epoch), or `fallback` for inputs check never saw. */
+export function checkedAt(news: Record<string, unknown>, fallback: number): number {
+  const stamp = news[CHECKED_AT_INPUT];
+  const parsed = typeof stamp === "string" ? Date.parse(stamp) : Number.NaN;
+  return Number.isNaN(parsed) ? fallback : parsed;
+}
+
+/** The property names the resource's `replaceOnChanges` option asks the provider to honour. */
+export function replaceOnChangesInput(news: Record<string, unknown>): string[] {
+  const value = news[REPLACE_ON_CHANGES_INPUT];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}

@@ -1,0 +1,38 @@
+import type { TestProject } from "vitest/node";
+import { ensurePulumiCli, goAvailable } from "../support/pulumi-cli-build";
+import { packedInstall } from "../support/packed-install";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The directory of the real `pulumi` CLI, or "" when it cannot be had here (see `realCliSkipReason`). */
+    pulumiBin: string;
+    /** Why the real-CLI tier cannot run here; "" when it can. */
+    realCliSkipReason: string;
+    /** `node_modules` of a project that installed this package from its packed tarball. */
+    userNodeModules: string;
+  }
+}
+
+/**
+ * Once per run of the real-CLI tier: build the Pulumi CLI from Go modules (cached; minutes cold, a second warm)
+ * and install this package from its packed tarball. Without Go the tier is skipped, saying why, unless
+ * PULUMI_SODA_REQUIRE_CLI=1 (CI), where a CLI that cannot be built fails the run.
+ */
+export default function setup(project: TestProject): void {
+  const required = process.env.PULUMI_SODA_REQUIRE_CLI === "1";
+  if (!goAvailable() && !required) {
+    const reason = "Go is not installed, so the real Pulumi CLI cannot be built (scripts/pulumi-cli/build.sh)";
+    process.stderr.write(`real-cli: skipped: ${reason}\n`);
+    project.provide("pulumiBin", "");
+    project.provide("realCliSkipReason", reason);
+    project.provide("userNodeModules", "");
+    return;
+  }
+  const started = Date.now();
+  const bin = ensurePulumiCli();
+  const nodeModules = packedInstall();
+  process.stderr.write(`real-cli: CLI in ${bin}, package installed from its tarball (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  project.provide("pulumiBin", bin);
+  project.provide("realCliSkipReason", "");
+  project.provide("userNodeModules", nodeModules);
+}

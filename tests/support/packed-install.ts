@@ -1,0 +1,78 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PACKAGE_NAME, repoRoot } from "./project-dir";
+
+/** The cache root shared with scripts/pulumi-cli/build.sh: outside git, kept across runs. */
+export function cacheRoot(): string {
+  return process.env.PULUMI_SODA_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-soda-cloud");
+}
+
+function installedVersion(pkg: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+}
+
+/**
+ * This package installed the way a user installs it: `npm pack` of the current build, then `npm install` of that
+ * tarball into a fresh project with the @pulumi/pulumi and TypeScript versions this checkout uses. Cached by the
+ * tarball's digest, so an unchanged build is installed once. Returns the project's `node_modules` directory.
+ *
+ * The `pulumi` CLI is kept off PATH during the install: @pulumi/kubernetes's install script would otherwise try to
+ * download its plugin.
+ */
+export function packedInstall(): string {
+  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-pack-"));
+  try {
+    const tarballName = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repoRoot, encoding: "utf8", env: npmEnv() }).trim().split("\n").pop() as string;
+    const tarball = path.join(packDir, tarballName);
+    const digest = createHash("sha256").update(fs.readFileSync(tarball)).digest("hex").slice(0, 16);
+    const installDir = path.join(cacheRoot(), "packed-install", digest);
+    const done = path.join(installDir, ".installed");
+    if (!fs.existsSync(done)) {
+      fs.rmSync(installDir, { recursive: true, force: true });
+      fs.mkdirSync(installDir, { recursive: true });
+      fs.copyFileSync(tarball, path.join(installDir, "pulumi-soda-cloud.tgz"));
+      const manifest = {
+        name: "soda-user-project",
+        private: true,
+        dependencies: {
+          [PACKAGE_NAME]: "file:./pulumi-soda-cloud.tgz",
+          "@pulumi/pulumi": installedVersion("@pulumi/pulumi"),
+        },
+        devDependencies: { typescript: installedVersion("typescript"), "@types/node": installedVersion("@types/node") },
+      };
+      fs.writeFileSync(path.join(installDir, "package.json"), JSON.stringify(manifest, null, 2));
+      execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel", "error"], { cwd: installDir, stdio: ["ignore", "ignore", "inherit"], env: npmEnv() });
+      fs.writeFileSync(done, new Date().toISOString());
+    }
+    return path.join(installDir, "node_modules");
+  } finally {
+    fs.rmSync(packDir, { recursive: true, force: true });
+  }
+}
+
+/** PATH without any directory holding a `pulumi` binary (see packedInstall). */
+function npmEnv(): NodeJS.ProcessEnv {
+  const dirs = (process.env.PATH ?? "").split(path.delimiter).filter((dir) => !fs.existsSync(path.join(dir, "pulumi")));
+  return { ...process.env, PATH: dirs.join(path.delimiter) };
+}
+
+/**
+ * A user's project dir: a copy of `source` (an example) with `files` written over it, and `node_modules` pointing
+ * at the packed install. Removed by `cleanup`.
+ */
+export function userProject(nodeModules: string, options: { source?: string; files?: Record<string, string> }): { dir: string; cleanup(): void } {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "soda-user-project-")));
+  if (options.source !== undefined) {
+    const source = path.resolve(options.source);
+    fs.cpSync(source, dir, { recursive: true, filter: (src) => !(path.basename(src) === "node_modules" && path.dirname(src) === source) });
+  }
+  for (const [relative, content] of Object.entries(options.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
+    fs.writeFileSync(path.join(dir, relative), content);
+  }
+  fs.symlinkSync(nodeModules, path.join(dir, "node_modules"), "dir");
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}

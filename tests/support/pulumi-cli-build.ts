@@ -1,0 +1,38 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { repoRoot } from "./project-dir";
+
+/** The script that builds the real Pulumi CLI from Go modules into a cache outside git (see its header). */
+export const BUILD_SCRIPT = path.join(repoRoot, "scripts", "pulumi-cli", "build.sh");
+
+/** The pinned versions of `scripts/pulumi-cli/versions.env`, the one place they are written. */
+export function pinnedVersions(): Record<string, string> {
+  const text = fs.readFileSync(path.join(repoRoot, "scripts", "pulumi-cli", "versions.env"), "utf8");
+  return Object.fromEntries([...text.matchAll(/^([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+}
+
+/** Whether Go is on PATH, so the CLI can be built here. */
+export function goAvailable(): boolean {
+  const result = spawnSync("go", ["version"], { stdio: "ignore" });
+  return result.error === undefined && result.status === 0;
+}
+
+/**
+ * Builds the real `pulumi` CLI (or finds it in the cache) and returns the directory holding `pulumi`,
+ * `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs`. The script's progress goes to our stderr; a cold
+ * build takes minutes, a warm one a second.
+ */
+export function ensurePulumiCli(version?: string): string {
+  const result = spawnSync("bash", [BUILD_SCRIPT, ...(version === undefined ? [] : [version])], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    timeout: 60 * 60_000,
+  });
+  if (result.error !== undefined || result.status !== 0) {
+    throw new Error(`Building the Pulumi CLI failed (${result.error?.message ?? `exit ${result.status}`}); see the lines above, and run ${path.relative(repoRoot, BUILD_SCRIPT)} by hand to retry.`);
+  }
+  const lines = result.stdout.trim().split("\n");
+  return lines[lines.length - 1];
+}
