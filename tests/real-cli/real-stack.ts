@@ -20,17 +20,22 @@ export function pulumiYaml(name: string): string {
   return `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`;
 }
 
+/** The scenario program: a SodaAgentKey (and a SodaApiKey when apiKeyId is set), arguments and options from config. */
+export const KEYS_FIXTURE = path.join(__dirname, "fixtures", "keys");
+
 /** A stack of the real CLI against a fresh emulator, in a user's project that installed the packed package. */
 export interface RealStack {
   cli: PulumiCli;
   soda: EmulatorFixture;
   projectDir: string;
+  /** Every line the emulator logged (one per REST request). */
+  emulatorLog: string[];
   /** Stops the emulator and removes the project and the run's state. */
   close(): Promise<void>;
 }
 
 export interface RealStackOptions {
-  /** An example directory to copy. */
+  /** An example directory to copy; the scenario fixture (tests/real-cli/fixtures/keys) when neither it nor files are given. */
   source?: string;
   /** Files written over it (a whole program when there is no source). */
   files?: Record<string, string>;
@@ -39,8 +44,10 @@ export interface RealStackOptions {
 }
 
 export async function realStack(options: RealStackOptions): Promise<RealStack> {
-  const soda = await emulatorFixture();
-  const project = userProject(inject("userNodeModules"), { source: options.source, files: options.files });
+  const emulatorLog: string[] = [];
+  const soda = await emulatorFixture({ log: (line) => emulatorLog.push(line) });
+  const source = options.source ?? (options.files === undefined ? KEYS_FIXTURE : undefined);
+  const project = userProject(inject("userNodeModules"), { source, files: options.files });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-real-cli-"));
   const close = async () => {
     await soda.close();
@@ -56,7 +63,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
       "soda:apiKeySecret": { secret: soda.admin.apiKeySecret },
       ...options.config,
     });
-    return { cli, soda, projectDir: project.dir, close };
+    return { cli, soda, projectDir: project.dir, emulatorLog, close };
   } catch (error) {
     await close();
     throw error;
@@ -67,3 +74,40 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
 export const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
 export const REFRESH = ["refresh", "--yes", "--skip-preview", "--non-interactive"];
 export const DESTROY = ["destroy", "--yes", "--skip-preview", "--non-interactive"];
+
+/** The agent key's id and secret from the stack outputs (the secret only to let a simulated agent register). */
+export async function agentKeyOf(stack: RealStack): Promise<{ apiKeyId: string; apiKeySecret: string }> {
+  const outputs = await stack.cli.outputs(true);
+  return { apiKeyId: String(outputs.agentKeyId), apiKeySecret: String(outputs.agentKeySecret) };
+}
+
+/** Simulates the Soda Agent starting with the stack's current agent key; returns the runner id. */
+export async function registerAgent(stack: RealStack, name = "scenario-agent"): Promise<string> {
+  const registered = await stack.soda.register(await agentKeyOf(stack), name);
+  if (registered.status !== 200) throw new Error(`the emulator refused the registration: ${JSON.stringify(registered.json)}`);
+  return registered.json.runner.id as string;
+}
+
+interface EmulatorKey {
+  apiKeyId: string;
+  kind: string;
+  revoked: boolean;
+  runnerId: string | null;
+}
+
+/** The emulator's runners and runner keys. */
+export async function sodaView(stack: RealStack): Promise<{ runners: { id: string; name: string }[]; runnerKeys: EmulatorKey[] }> {
+  const state = await stack.soda.state();
+  return { runners: state.runners, runnerKeys: (state.apiKeys as EmulatorKey[]).filter((k) => k.kind === "runner") };
+}
+
+/** Runner keys that still work: not revoked (a key that never registered cannot be revoked through the API). */
+export async function liveRunnerKeys(stack: RealStack): Promise<string[]> {
+  return (await sodaView(stack)).runnerKeys.filter((k) => !k.revoked).map((k) => k.apiKeyId);
+}
+
+/** The stored outputs of the stack's one resource of this type (`AgentKey`, `ApiKey`), from `pulumi stack export`. */
+export async function storedOutputs(stack: RealStack, type: "AgentKey" | "ApiKey"): Promise<Record<string, unknown> | undefined> {
+  const state = await stack.cli.exportState();
+  return state.deployment.resources?.find((r) => r.type === `pulumi-nodejs:dynamic/soda:${type}`)?.outputs;
+}

@@ -1,0 +1,93 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DESTROY, REFRESH, UP, agentKeyOf, liveRunnerKeys, realStack, registerAgent, skipReason, sodaView, storedOutputs, type RealStack } from "./real-stack";
+
+/**
+ * The everyday lifecycle through the real CLI against the emulator: preview, up, refresh, an agent registering,
+ * a rotation, destroy; what the user sees, what Soda Cloud holds, and that no secret shows anywhere.
+ */
+let stack: RealStack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+/** Every file under a directory, as text. */
+function filesUnder(dir: string): string {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => fs.readFileSync(path.join(entry.parentPath, entry.name), "utf8"))
+    .join("\n");
+}
+
+describe.skipIf(skipReason)("the key lifecycle through the real pulumi CLI", () => {
+  it("preview calls nothing, up creates, refresh sees no change, an agent registers, rotation deletes first, destroy revokes; no secret shows", async () => {
+    const user = { apiKeyId: "", apiKeySecret: "" };
+    stack = await realStack({});
+    Object.assign(user, await stack.soda.newApiKey([]));
+    await stack.cli.setConfig({ apiKeyId: user.apiKeyId, apiKeySecret: { secret: user.apiKeySecret } });
+    const transcript: string[] = [];
+    const run = async (args: string[]) => {
+      const output = await stack!.cli.run(args);
+      transcript.push(output);
+      return output;
+    };
+
+    await stack.soda.control("DELETE", "/__emulator/requests");
+    const preview = await run(["preview", "--non-interactive", "--diff"]);
+    expect(preview).toMatch(/\+ 3 to create/);
+    expect((await stack.soda.control("GET", "/__emulator/requests")).json.requests).toEqual([]);
+
+    const up = await run(UP);
+    expect(up).toMatch(/\+ 3 created/);
+    const first = await agentKeyOf(stack);
+    expect(await liveRunnerKeys(stack)).toEqual([first.apiKeyId]);
+
+    const quiet = await run([...REFRESH, "--expect-no-changes"]);
+    expect(quiet).toMatch(/3 unchanged/);
+
+    const runnerId = await registerAgent(stack);
+    // Refresh records the runner in the resource's state; the engine's summary counts input changes only, and
+    // stack outputs change at the next `up`.
+    const refreshed = await run(REFRESH);
+    expect(refreshed).toMatch(/3 unchanged/);
+    expect(await storedOutputs(stack, "AgentKey")).toMatchObject({ runnerId, registered: true });
+    expect((await stack.cli.outputs()).agentRunnerId).toBe("");
+    await run([...REFRESH, "--expect-no-changes"]);
+    expect(await run(UP)).toMatch(/3 unchanged/);
+    expect(await stack.cli.outputs()).toMatchObject({ agentRunnerId: runnerId, agentRegistered: true });
+
+    await stack.cli.setConfig({ generation: "2" });
+    const rotationPreview = await run(["preview", "--non-interactive", "--diff"]);
+    expect(rotationPreview).toMatch(/\+-\s*1 to replace/);
+    const rotation = await run(UP);
+    expect(rotation).toMatch(/\+-\s*1 replaced/);
+    // Delete first: the old runner goes (revoking the old key) before the new key is minted.
+    expect(rotation.indexOf("deleted original")).toBeLessThan(rotation.indexOf("created replacement"));
+    const second = await agentKeyOf(stack);
+    expect(second.apiKeyId).not.toBe(first.apiKeyId);
+    expect(await liveRunnerKeys(stack)).toEqual([second.apiKeyId]);
+    expect((await sodaView(stack)).runners).toEqual([]);
+
+    const newRunner = await registerAgent(stack);
+    await run(REFRESH);
+    const destroy = await run(DESTROY);
+    expect(destroy).toMatch(/- 3 deleted/);
+    expect(destroy).toMatch(/warning: SodaApiKey: Soda Cloud has no API to revoke API keys/);
+    expect((await sodaView(stack)).runners.map((r) => r.id)).not.toContain(newRunner);
+    expect(await liveRunnerKeys(stack)).toEqual([]);
+
+    // Secrets: not in any output, the exported state, the state files on disk, or the emulator's log.
+    const exported = await stack.cli.run(["stack", "export"]);
+    const secrets = { admin: stack.soda.admin.apiKeySecret, user: user.apiKeySecret, first: first.apiKeySecret, second: second.apiKeySecret };
+    for (const [name, secret] of Object.entries(secrets)) {
+      expect(transcript.join("\n").includes(secret), `${name} secret in CLI output`).toBe(false);
+      expect(exported.includes(secret), `${name} secret in stack export`).toBe(false);
+      expect(filesUnder(stack.cli.backendDir).includes(secret), `${name} secret in the state files`).toBe(false);
+      expect(filesUnder(stack.projectDir).includes(secret), `${name} secret in the project dir (stack config)`).toBe(false);
+      expect(stack.emulatorLog.join("\n").includes(secret), `${name} secret in the emulator log`).toBe(false);
+    }
+  });
+});
