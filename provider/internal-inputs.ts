@@ -13,6 +13,13 @@ export const REPLACE_ON_CHANGES_INPUT = "__replaceOnChanges";
  */
 export const CHECKED_AT_INPUT = "__checkedAt";
 
+/**
+ * When check saw an argument named in `replaceOnChanges` change from the stored inputs, ISO 8601. Only check sees
+ * the old inputs (diff gets the old outputs), so it records the request, and diff replaces a key created before
+ * it. Like `__checkedAt`, it is a time and not a flag, so the stored inputs do not ask for it again on refresh.
+ */
+export const REPLACE_REQUESTED_AT_INPUT = "__replaceRequestedAt";
+
 /** Whether a property is the engine's or this package's own rather than a resource argument. */
 export function isInternalInput(key: string): boolean {
   return key.startsWith("__");
@@ -23,6 +30,13 @@ export function checkedAt(news: Record<string, unknown>, fallback: number): numb
   const stamp = news[CHECKED_AT_INPUT];
   const parsed = typeof stamp === "string" ? Date.parse(stamp) : Number.NaN;
   return Number.isNaN(parsed) ? fallback : parsed;
+}
+
+/** When a replacement was requested (ms since the epoch), or undefined. */
+export function replaceRequestedAt(news: Record<string, unknown>): number | undefined {
+  const stamp = news[REPLACE_REQUESTED_AT_INPUT];
+  const parsed = typeof stamp === "string" ? Date.parse(stamp) : Number.NaN;
+  return Number.isNaN(parsed) ? undefined : parsed;
 }
 
 /** The property names the resource's `replaceOnChanges` option asks the provider to honour. */

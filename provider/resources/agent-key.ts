@@ -6,7 +6,7 @@ import { isRotationDue } from "../rotation";
 import { usingAdminCredentials } from "../settings";
 import { agentKeyInputs } from "../schemas/inputs";
 import { CURRENT_STATE_VERSION, readAgentKeyState, type AgentKeyState } from "../schemas/state";
-import { CHECKED_AT_INPUT, checkedAt, replaceOnChangesInput } from "../internal-inputs";
+import { CHECKED_AT_INPUT, REPLACE_REQUESTED_AT_INPUT, checkedAt, replaceOnChangesInput, replaceRequestedAt } from "../internal-inputs";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
 import { definedOnly } from "./outputs";
@@ -23,9 +23,15 @@ const RESOURCE = "SodaAgentKey";
  */
 export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
   return {
-    async check(_olds, news) {
-      const inputs = typeof news.rotationPeriod === "string" ? { ...news, [CHECKED_AT_INPUT]: new Date(ctx.clock.now()).toISOString() } : news;
-      return { inputs, failures: checkInputs(agentKeyInputs, news) };
+    async check(olds, news) {
+      const now = new Date(ctx.clock.now()).toISOString();
+      const stamps: Record<string, string> = {};
+      if (typeof news.rotationPeriod === "string") stamps[CHECKED_AT_INPUT] = now;
+      const isUpdate = olds.agentName !== undefined;
+      if (isUpdate && replaceOnChangesInput(news).includes("rotationPeriod") && olds.rotationPeriod !== news.rotationPeriod) {
+        stamps[REPLACE_REQUESTED_AT_INPUT] = now;
+      }
+      return { inputs: { ...news, ...stamps }, failures: checkInputs(agentKeyInputs, news) };
     },
 
     // No network here: diff runs during preview, and must be quick and side-effect free. It also runs during
@@ -38,7 +44,7 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       const period = news.rotationPeriod;
       if (isUnknown(period) || (typeof period === "string" && isRotationDue(old.createdAt, period, checkedAt(news, ctx.clock.now())))) {
         replaces.push("rotationPeriod");
-      } else if (replaceOnChangesInput(news).includes("rotationPeriod") && period !== old.rotationPeriod) {
+      } else if ((replaceRequestedAt(news) ?? 0) > Date.parse(old.createdAt)) {
         replaces.push("rotationPeriod");
       }
       // A new period alone changes nothing remote, so it is no change at all: reported as an update, the engine's
