@@ -73,9 +73,16 @@ describe.skipIf(skipReason)("the key lifecycle through the real pulumi CLI", () 
 
     const newRunner = await registerAgent(stack);
     await run(REFRESH);
+
+    // `--debug` shows what Pulumi's Node SDK logs at debug level: every RegisterResource response, secret outputs
+    // in plain text (Pulumi's behaviour for any secret output, documented in the README). Measured, not hidden.
+    const debug = await stack.cli.run([...UP, "--debug"]);
+    expect(debug.includes(second.apiKeySecret)).toBe(true);
     const destroy = await run(DESTROY);
     expect(destroy).toMatch(/- 3 deleted/);
+    // At warning severity, through the engine's log: the stack's row counts it as a warning.
     expect(destroy).toMatch(/warning: SodaApiKey: Soda Cloud has no API to revoke API keys/);
+    expect(destroy).toMatch(/pulumi:pulumi:Stack \S+\s+1 warning/);
     expect((await sodaView(stack)).runners.map((r) => r.id)).not.toContain(newRunner);
     expect(await liveRunnerKeys(stack)).toEqual([]);
 

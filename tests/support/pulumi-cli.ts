@@ -79,8 +79,8 @@ export class PulumiCli {
   /** `pulumi config set` for each entry; `{ secret }` values with `--secret`. */
   async setConfig(config: Record<string, string | { secret: string }>): Promise<void> {
     for (const [key, value] of Object.entries(config)) {
-      if (typeof value === "string") await this.run(["config", "set", key, value]);
-      else await this.run(["config", "set", "--secret", key, value.secret]);
+      if (typeof value === "string") await this.run(["config", "set", "--", key, value]);
+      else await this.run(["config", "set", "--secret", "--", key, value.secret]);
     }
   }
 
