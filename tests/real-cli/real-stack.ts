@@ -35,6 +35,8 @@ export interface RealStack {
 }
 
 export interface RealStackOptions {
+  /** A project dir made by the caller instead of a user project on the packed install; removed by close. */
+  project?: { dir: string; cleanup(): void };
   /** An example directory to copy; the scenario fixture (tests/real-cli/fixtures/keys) when neither it nor files are given. */
   source?: string;
   /** Files written over it (a whole program when there is no source). */
@@ -47,7 +49,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
   const emulatorLog: string[] = [];
   const soda = await emulatorFixture({ log: (line) => emulatorLog.push(line) });
   const source = options.source ?? (options.files === undefined ? KEYS_FIXTURE : undefined);
-  const project = userProject(inject("userNodeModules"), { source, files: options.files });
+  const project = options.project ?? userProject(inject("userNodeModules"), { source, files: options.files });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-real-cli-"));
   const close = async () => {
     await soda.close();

@@ -1,0 +1,58 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { repoRoot } from "../support/project-dir";
+import { DESTROY, REFRESH, UP, liveRunnerKeys, realStack, skipReason, sodaView, type RealStack } from "./real-stack";
+
+/** Every example the real CLI can run here, as its README tells a user to run it, from its own directory. */
+let stack: RealStack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+/**
+ * A copy of this checkout as a developer has it after `npm install`: the root Pulumi.yaml (main:
+ * examples/quickstart/index.ts), package.json, tsconfig.json, the build in dist/, and node_modules. The engine
+ * starts the provider host in examples/quickstart, where the package is not in any node_modules.
+ */
+function checkoutCopy(): { dir: string; cleanup(): void } {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "soda-checkout-")));
+  for (const entry of ["Pulumi.yaml", "package.json", "tsconfig.json", "dist", path.join("examples", "quickstart")]) {
+    fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe.skipIf(skipReason)("examples through the real pulumi CLI", () => {
+  it("the quickstart, from the repository root", async () => {
+    stack = await realStack({ project: checkoutCopy() });
+    const user = await stack.soda.newApiKey([]);
+    await stack.cli.setConfig({ apiKeyId: user.apiKeyId, apiKeySecret: { secret: user.apiKeySecret } });
+    expect(await stack.cli.run(UP)).toMatch(/\+ 3 created/);
+    expect(await stack.cli.outputs()).toMatchObject({ agentKeySecret: "[secret]", organisation: "Emulated Organisation", agentRegistered: false });
+    await stack.cli.run([...REFRESH, "--expect-no-changes"]);
+    await stack.cli.setConfig({ rotation: "2" });
+    expect(await stack.cli.run(UP)).toMatch(/\+-\s*1 replaced/);
+    expect(await stack.cli.run(DESTROY)).toMatch(/- 3 deleted/);
+  });
+
+  it("rotation: each of its README's three ways", async () => {
+    stack = await realStack({ source: path.join(repoRoot, "examples", "rotation") });
+    expect(await stack.cli.run(UP)).toMatch(/\+ 4 created/);
+    await stack.cli.run([...REFRESH, "--expect-no-changes"]);
+    await stack.cli.setConfig({ keyGeneration: "2" });
+    expect(await stack.cli.run(UP)).toMatch(/\+-\s*1 replaced/);
+    await stack.cli.setConfig({ replacementTrigger: "2" });
+    expect(await stack.cli.run(UP)).toMatch(/\+-\s*1 replaced/);
+    // `pulumi config set rotationPeriod 1m`, then a preview once it is due: a new period alone changes nothing.
+    await stack.cli.setConfig({ rotationPeriod: "1m" });
+    expect(await stack.cli.run(["preview", "--non-interactive", "--expect-no-changes"])).toMatch(/unchanged/);
+    expect(await stack.cli.run(DESTROY)).toMatch(/- 4 deleted/);
+    expect((await sodaView(stack)).runners).toEqual([]);
+    // Never registered, so Soda has no API to revoke them: the destroy output named each (checked elsewhere).
+    expect((await liveRunnerKeys(stack)).length).toBe(5);
+  });
+});
