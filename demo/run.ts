@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "pulumi-soda-cloud/emulator";
-import { pulumiCliAvailable } from "../tests/support/pulumi-cli";
+import { commandWorks, ensurePulumiCli, goAvailable } from "../tests/support/pulumi-cli-build";
 import { CliStack } from "./cli-stack";
 import { Narrator, describeEmulatorState, short } from "./narrator";
 import { DEMO_AGENT_NAME, quickstartProject } from "./quickstart-project";
@@ -12,7 +12,10 @@ import { StandInStack } from "./stand-in-stack";
 export interface DemoOptions {
   /** Where the story goes; stdout by default. */
   write?: (line: string) => void;
-  /** `auto` (default): the pulumi CLI when it is on PATH, else the stand-in engine. */
+  /**
+   * `auto` (default): the real pulumi CLI (one on PATH of a supported version, else built from Go modules on first
+   * use), else, where neither Go nor a CLI exists, the stand-in engine, labelled as such.
+   */
   driver?: "auto" | "cli" | "stand-in";
 }
 
@@ -30,9 +33,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   let stack: DemoStack | undefined;
   try {
     say.title("pulumi-soda-cloud demo: the quickstart against a local Soda Cloud emulator");
-    const useCli = options.driver === "cli" || (options.driver !== "stand-in" && pulumiCliAvailable());
-    if (!useCli) {
-      say.line("The pulumi CLI is not installed here: running the same program through Pulumi's own language runtime and provider host, with this project's stand-in engine (a test harness, not a real `pulumi up`).");
+    const cliBin = options.driver === "stand-in" ? undefined : realCli(say, options.driver === "cli");
+    if (cliBin === undefined) {
+      say.line("Neither the pulumi CLI nor Go to build it is here: running the same program through Pulumi's own language runtime and provider host, with this project's stand-in engine (a test harness, not a real `pulumi up`).");
     }
 
     say.begin("Start the Soda Cloud emulator");
@@ -44,7 +47,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     say.detail(`An API key for Soda Core, as Profile > API Keys would make it: apiKeyId = ${short(apiKey.apiKeyId)}, apiKeySecret = [secret].`);
 
     const config = { sodaHost: emulator.url, admin: emulator.adminKey, apiKey, agentName: DEMO_AGENT_NAME };
-    stack = useCli ? await CliStack.start(project.dir, tempDir, config) : await StandInStack.start(project.dir, config);
+    stack = cliBin !== undefined ? await CliStack.start(cliBin, project.dir, path.join(tempDir, "pulumi"), config) : await StandInStack.start(project.dir, config);
     const emulatorView = async () => describeEmulatorState((await control("GET", "/__emulator/state")) as Parameters<typeof describeEmulatorState>[0]);
 
     say.detail(`Pulumi commands below are run by ${stack.driver}.`);
@@ -62,7 +65,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     say.begin("pulumi refresh: the provider finds the runner the agent registered as");
     show(say, await stack.refresh());
     const refreshed = await stack.agentKey();
-    say.detail(`agent-key: registered = ${refreshed.registered}, runnerId = ${short(refreshed.runnerId)}.`);
+    say.detail(`agent-key: registered = ${refreshed.registered}, runnerId = ${short(refreshed.runnerId)} (in the resource's state; the stack outputs follow at the next \`pulumi up\`).`);
 
     say.begin("Rotation: `pulumi config set rotation 2` and `pulumi up` replace the key, deleting the old runner first");
     await stack.setConfig("rotation", "2");
@@ -88,6 +91,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   }
   say.line("");
   say.line(`Stopped the emulator and removed its temp dir. Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+}
+
+/** The real CLI's directory, building it when needed; undefined (or an error, when required) where it cannot be had. */
+function realCli(say: Narrator, required: boolean): string | undefined {
+  if (!required && !goAvailable() && !commandWorks("pulumi", ["version"])) return undefined;
+  say.line("Using the real pulumi CLI: one on PATH of a supported version, else built from Go modules (first run only: several minutes, progress below; cached after).");
+  try {
+    return ensurePulumiCli({ usePathCli: true });
+  } catch (error) {
+    if (required) throw error;
+    say.line(`The pulumi CLI could not be built (${(error as Error).message}).`);
+    return undefined;
+  }
 }
 
 function show(say: Narrator, report: StepReport): void {

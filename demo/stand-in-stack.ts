@@ -72,7 +72,7 @@ export class StandInStack implements DemoStack {
     for (const [name, value] of Object.entries(result.stackOutputs ?? {})) {
       lines.push(`output ${name} = ${isSecretWrapped(value) ? masked(unwrapSecrets(value)) : JSON.stringify(value)}`);
     }
-    const warnings = result.providerStderr.split("\n").filter((line) => line.startsWith("warning: "));
+    const warnings = result.diagnostics.filter((d) => d.severity === "warning").map((d) => `warning: ${d.message}`);
     return { lines, warnings };
   }
 }

@@ -16,7 +16,7 @@ export interface ProviderContext {
   clientWithKey(credentials: Credentials): SodaCloudClient;
   clock: Clock;
   /** Tells the user something they must act on, without failing the operation. */
-  warn(message: string): void | Promise<void>;
+  warn(message: string): Promise<void>;
   /**
    * Ids of API keys a resource created or refreshed in this process. An `up` runs every step of one stack in one
    * provider host, so a replaced SodaApiKey whose replacement kept the key id finds it here and does not ask the
@@ -28,7 +28,8 @@ export interface ProviderContext {
 export interface ContextOptions {
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
-  warn?: (message: string) => void | Promise<void>;
+  /** Where warnings go; the engine's log (or stderr outside a provider host) by default. */
+  warn?: (message: string) => unknown;
 }
 
 /**
@@ -41,13 +42,16 @@ export class ProcessContext implements ProviderContext {
   private readonly env: NodeJS.ProcessEnv;
   private readonly clients = new Map<string, SodaCloudClient>();
   private readonly pacers = new Map<string, RateLimitPacer>();
-  readonly warn: (message: string) => void | Promise<void>;
+  readonly warn: (message: string) => Promise<void>;
   readonly apiKeysInUse = new Set<string>();
 
   constructor(options: ContextOptions = {}) {
     this.clock = options.clock ?? systemClock();
     this.env = options.env ?? process.env;
-    this.warn = options.warn ?? warnThroughEngine;
+    const sink = options.warn ?? warnThroughEngine;
+    this.warn = async (message) => {
+      await sink(message);
+    };
   }
 
   /** Called by the engine once per provider with the whole stack configuration. */

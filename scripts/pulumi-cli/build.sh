@@ -96,7 +96,8 @@ build_language_host() { # wrapper dir, output binary
 }
 
 export CGO_ENABLED=0
-flags=(-trimpath -tags osusergo,grpcnotrace -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version")
+# The version lives in sdk's common/version since 3.14x, in pkg/version before; -X ignores the one that is absent.
+flags=(-trimpath -tags osusergo,grpcnotrace -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version -X github.com/pulumi/pulumi/pkg/v3/version.Version=v$version")
 rm -rf "$dir/src" "$bin.tmp"
 mkdir -p "$bin.tmp"
 build_cli "$dir/src/cli" "$bin.tmp/pulumi"

@@ -150,12 +150,17 @@ describe("SodaAgentKey lifecycle", () => {
       ["nothing changed", news, 0, { changes: false, replaces: [], deleteBeforeReplace: true }],
       ["triggers in another order", { ...news, rotationTriggers: { w: "2", v: "1" } }, 0, { changes: false, replaces: [], deleteBeforeReplace: true }],
       ["a trigger changed", { ...news, rotationTriggers: { v: "1", w: "3" } }, 0, { changes: true, replaces: ["rotationTriggers"], deleteBeforeReplace: true }],
-      ["a new name", { ...news, agentName: "b" }, 0, { changes: true, replaces: ["agentName"], deleteBeforeReplace: false }],
+      ["a new name", { ...news, agentName: "b" }, 0, { changes: true, replaces: ["agentName"], deleteBeforeReplace: true }],
       ["the period is due", news, 30 * 86_400_000, { changes: true, replaces: ["rotationPeriod"], deleteBeforeReplace: true }],
       ["the period is not due yet", news, 30 * 86_400_000 - 1, { changes: false, replaces: [], deleteBeforeReplace: true }],
-      ["a longer period, not due", { ...news, rotationPeriod: "60d" }, 40 * 86_400_000, { changes: true, replaces: [], deleteBeforeReplace: true }],
+      // A new period alone changes nothing remote; reported as an update, the preview would show every output unknown.
+      ["a longer period, not due", { ...news, rotationPeriod: "60d" }, 40 * 86_400_000, { changes: false, replaces: [], deleteBeforeReplace: true }],
+      // Regression: refresh diffs the inputs stored by the last up; their check time, not the clock, decides.
+      ["due now, but not when check last ran", { ...news, __checkedAt: "2026-03-10T00:00:00.000Z" }, 40 * 86_400_000, { changes: false, replaces: [], deleteBeforeReplace: true }],
+      ["a period change that replaceOnChanges names, requested after creation", { ...news, rotationPeriod: "60d", __replaceOnChanges: ["rotationPeriod"], __replaceRequestedAt: "2026-03-02T00:00:00.000Z" }, 0, { changes: true, replaces: ["rotationPeriod"], deleteBeforeReplace: true }],
+      ["a replacement requested before this key was created", { ...news, __replaceOnChanges: ["rotationPeriod"], __replaceRequestedAt: "2026-02-01T00:00:00.000Z" }, 0, { changes: false, replaces: [], deleteBeforeReplace: true }],
       ["a trigger removed", { ...news, rotationTriggers: { v: "1" } }, 0, { changes: true, replaces: ["rotationTriggers"], deleteBeforeReplace: true }],
-      ["the period removed", { agentName: "a", rotationTriggers: { v: "1", w: "2" } }, 400 * 86_400_000, { changes: true, replaces: [], deleteBeforeReplace: true }],
+      ["the period removed", { agentName: "a", rotationTriggers: { v: "1", w: "2" } }, 400 * 86_400_000, { changes: false, replaces: [], deleteBeforeReplace: true }],
       ["an unknown name (preview)", { ...news, agentName: UNKNOWN }, 0, { changes: true, replaces: ["agentName"], deleteBeforeReplace: true }],
       ["an unknown trigger (preview)", { ...news, rotationTriggers: { v: UNKNOWN } }, 0, { changes: true, replaces: ["rotationTriggers"], deleteBeforeReplace: true }],
     ])("%s", async (_label, next, elapsed, expected) => {
@@ -173,14 +178,26 @@ describe("SodaAgentKey lifecycle", () => {
     expect(requestCount()).toBe(0);
   });
 
-  it("update records a new rotation period and nothing remote", async () => {
+  it("update changes nothing, remote or stored (every change is a replacement or none)", async () => {
     const provider = lifecycle();
     const { id, outs } = await provider.create({ agentName: "u", rotationPeriod: "30d" });
     const before = requestCount();
-    expect((await provider.update(id, outs, { agentName: "u", rotationPeriod: "60d" })).outs).toEqual({ ...outs, rotationPeriod: "60d" });
-    const { rotationPeriod: _dropped, ...withoutPeriod } = outs;
-    expect((await provider.update(id, outs, { agentName: "u" })).outs).toEqual(withoutPeriod);
+    expect((await provider.update(id, outs, { agentName: "u", rotationPeriod: "60d" })).outs).toEqual(outs);
     expect(requestCount()).toBe(before);
+  });
+
+  it("check stamps the inputs with its time when a period is set, and asks for a replacement that replaceOnChanges names", async () => {
+    const provider = lifecycle();
+    const olds = { agentName: "u", rotationPeriod: "30d" };
+    const plain = await provider.check(olds, { agentName: "u" });
+    expect(plain.inputs).toEqual({ agentName: "u" });
+    const stamped = await provider.check(olds, { agentName: "u", rotationPeriod: "60d" });
+    expect(stamped.inputs).toEqual({ agentName: "u", rotationPeriod: "60d", __checkedAt: "2026-03-01T00:00:00.000Z" });
+    const requested = await provider.check(olds, { agentName: "u", rotationPeriod: "60d", __replaceOnChanges: ["rotationPeriod"] });
+    expect(requested.inputs).toMatchObject({ __replaceRequestedAt: "2026-03-01T00:00:00.000Z" });
+    const unchanged = await provider.check(olds, { agentName: "u", rotationPeriod: "30d", __replaceOnChanges: ["rotationPeriod"] });
+    expect(unchanged.inputs).not.toHaveProperty("__replaceRequestedAt");
+    expect(requested.failures).toEqual([]);
   });
 
   it("names both ways to set credentials when none are set", async () => {

@@ -77,11 +77,22 @@ describe("SodaApiKey lifecycle", () => {
   });
 
   it("delete warns that the key stays valid", async () => {
-    const provider = lifecycle();
     const key = await env.newApiKey();
-    const { id, outs } = await provider.create(key);
-    await provider.delete(id, outs);
+    const { id, outs } = await lifecycle().create(key);
+    await ctx.close();
+    await lifecycle().delete(id, outs);
     expect(warnings).toEqual([expect.stringMatching(/no API to revoke API keys.*stays valid.*Profile > API Keys/)]);
     expect(warnings[0]).not.toContain(key.apiKeySecret);
+  });
+
+  // Regression: a replacement keeping the key id (new rotationTriggers, `up --replace`) creates the new resource
+  // first, in the same provider process, then deletes the old one, and told the user to revoke a key in use.
+  it("delete does not ask to revoke a key this process created again (a replacement keeping the key id)", async () => {
+    const provider = lifecycle();
+    const key = await env.newApiKey();
+    const old = await provider.create({ ...key, rotationTriggers: { generation: "1" } });
+    await provider.create({ ...key, rotationTriggers: { generation: "2" } });
+    await provider.delete(old.id, old.outs);
+    expect(warnings).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { quickstartProject } from "../../demo/quickstart-project";
 import { repoRoot } from "../support/project-dir";
 import { DESTROY, REFRESH, UP, liveRunnerKeys, realStack, skipReason, sodaView, type RealStack } from "./real-stack";
 
@@ -12,23 +11,9 @@ afterEach(async () => {
   stack = undefined;
 });
 
-/**
- * A copy of this checkout as a developer has it after `npm install`: the root Pulumi.yaml (main:
- * examples/quickstart/index.ts), package.json, tsconfig.json, the build in dist/, and node_modules. The engine
- * starts the provider host in examples/quickstart, where the package is not in any node_modules.
- */
-function checkoutCopy(): { dir: string; cleanup(): void } {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "soda-checkout-")));
-  for (const entry of ["Pulumi.yaml", "package.json", "tsconfig.json", "dist", path.join("examples", "quickstart")]) {
-    fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
-  }
-  fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
-
 describe.skipIf(skipReason)("examples through the real pulumi CLI", () => {
   it("the quickstart, from the repository root", async () => {
-    stack = await realStack({ project: checkoutCopy() });
+    stack = await realStack({ project: quickstartProject() });
     const user = await stack.soda.newApiKey([]);
     await stack.cli.setConfig({ apiKeyId: user.apiKeyId, apiKeySecret: { secret: user.apiKeySecret } });
     expect(await stack.cli.run(UP)).toMatch(/\+ 3 created/);

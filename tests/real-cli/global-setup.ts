@@ -29,7 +29,8 @@ export default function setup(project: TestProject): void {
     return;
   }
   const started = Date.now();
-  const bin = ensurePulumiCli();
+  // PULUMI_SODA_CLI_VERSION picks another pinned CLI (ci/compat.sh runs this tier with the oldest supported).
+  const bin = ensurePulumiCli({ version: process.env.PULUMI_SODA_CLI_VERSION || undefined });
   const nodeModules = packedInstall();
   process.stderr.write(`real-cli: CLI in ${bin}, package installed from its tarball (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   project.provide("pulumiBin", bin);

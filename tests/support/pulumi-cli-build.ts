@@ -12,10 +12,15 @@ export function pinnedVersions(): Record<string, string> {
   return Object.fromEntries([...text.matchAll(/^([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
 }
 
+/** Whether a command runs (exits 0) here, e.g. `go version`. */
+export function commandWorks(command: string, args: string[]): boolean {
+  const result = spawnSync(command, args, { stdio: "ignore", timeout: 20_000 });
+  return result.error === undefined && result.status === 0;
+}
+
 /** Whether Go is on PATH, so the CLI can be built here. */
 export function goAvailable(): boolean {
-  const result = spawnSync("go", ["version"], { stdio: "ignore" });
-  return result.error === undefined && result.status === 0;
+  return commandWorks("go", ["version"]);
 }
 
 /**
@@ -23,9 +28,10 @@ export function goAvailable(): boolean {
  * `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs`. The script's progress goes to our stderr; a cold
  * build takes minutes, a warm one a second.
  */
-export function ensurePulumiCli(version?: string): string {
-  const result = spawnSync("bash", [BUILD_SCRIPT, ...(version === undefined ? [] : [version])], {
+export function ensurePulumiCli(options: { version?: string; usePathCli?: boolean } = {}): string {
+  const result = spawnSync("bash", [BUILD_SCRIPT, ...(options.version === undefined ? [] : [options.version])], {
     cwd: repoRoot,
+    env: { ...process.env, PULUMI_SODA_USE_PATH_CLI: options.usePathCli === true ? "1" : "" },
     stdio: ["ignore", "pipe", "inherit"],
     encoding: "utf8",
     timeout: 60 * 60_000,
