@@ -25,17 +25,10 @@ export function isInternalInput(key: string): boolean {
   return key.startsWith("__");
 }
 
-/** When check stamped these inputs (ms since the epoch), or `fallback` for inputs check never saw. */
-export function checkedAt(news: Record<string, unknown>, fallback: number): number {
-  const stamp = news[CHECKED_AT_INPUT];
-  const parsed = typeof stamp === "string" ? Date.parse(stamp) : Number.NaN;
-  return Number.isNaN(parsed) ? fallback : parsed;
-}
-
-/** When a replacement was requested (ms since the epoch), or undefined. */
-export function replaceRequestedAt(news: Record<string, unknown>): number | undefined {
-  const stamp = news[REPLACE_REQUESTED_AT_INPUT];
-  const parsed = typeof stamp === "string" ? Date.parse(stamp) : Number.NaN;
+/** The time a stamp input holds (ms since the epoch), or undefined when it is absent (inputs check never saw). */
+export function stampedTime(news: Record<string, unknown>, stamp: typeof CHECKED_AT_INPUT | typeof REPLACE_REQUESTED_AT_INPUT): number | undefined {
+  const value = news[stamp];
+  const parsed = typeof value === "string" ? Date.parse(value) : Number.NaN;
   return Number.isNaN(parsed) ? undefined : parsed;
 }
 

@@ -6,7 +6,7 @@ import { isRotationDue } from "../rotation";
 import { usingAdminCredentials } from "../settings";
 import { agentKeyInputs } from "../schemas/inputs";
 import { CURRENT_STATE_VERSION, readAgentKeyState, type AgentKeyState } from "../schemas/state";
-import { CHECKED_AT_INPUT, REPLACE_REQUESTED_AT_INPUT, checkedAt, replaceOnChangesInput, replaceRequestedAt } from "../internal-inputs";
+import { CHECKED_AT_INPUT, REPLACE_REQUESTED_AT_INPUT, replaceOnChangesInput, stampedTime } from "../internal-inputs";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
 import { definedOnly } from "./outputs";
@@ -42,9 +42,9 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       if (isUnknown(news.agentName) || news.agentName !== old.agentName) replaces.push("agentName");
       if (triggersChanged(old.rotationTriggers, news.rotationTriggers)) replaces.push("rotationTriggers");
       const period = news.rotationPeriod;
-      if (isUnknown(period) || (typeof period === "string" && isRotationDue(old.createdAt, period, checkedAt(news, ctx.clock.now())))) {
+      if (isUnknown(period) || (typeof period === "string" && isRotationDue(old.createdAt, period, stampedTime(news, CHECKED_AT_INPUT) ?? ctx.clock.now()))) {
         replaces.push("rotationPeriod");
-      } else if ((replaceRequestedAt(news) ?? 0) > Date.parse(old.createdAt)) {
+      } else if ((stampedTime(news, REPLACE_REQUESTED_AT_INPUT) ?? 0) > Date.parse(old.createdAt)) {
         replaces.push("rotationPeriod");
       }
       // A new period alone changes nothing remote, so it is no change at all: reported as an update, the engine's

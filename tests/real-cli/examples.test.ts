@@ -1,19 +1,14 @@
 import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { quickstartProject } from "../../demo/quickstart-project";
 import { repoRoot } from "../support/project-dir";
-import { DESTROY, ENGINE_HAS_REPLACEMENT_TRIGGER, REFRESH, UP, cliAtLeast, liveRunnerKeys, realStack, skipReason, sodaView, type RealStack } from "./real-stack";
+import { DESTROY, ENGINE_HAS_REPLACEMENT_TRIGGER, REFRESH, UP, cliAtLeast, liveRunnerKeys, realStack, skipReason, sodaView } from "./real-stack";
 
 /** Every example the real CLI can run here, as its README tells a user to run it, from its own directory. */
-let stack: RealStack | undefined;
-afterEach(async () => {
-  await stack?.close();
-  stack = undefined;
-});
 
 describe.skipIf(skipReason)("examples through the real pulumi CLI", () => {
   it("the quickstart, from the repository root", async () => {
-    stack = await realStack({ project: quickstartProject() });
+    const stack = await realStack({ project: quickstartProject() });
     const user = await stack.soda.newApiKey([]);
     await stack.cli.setConfig({ apiKeyId: user.apiKeyId, apiKeySecret: { secret: user.apiKeySecret } });
     expect(await stack.cli.run(UP)).toMatch(/\+ 3 created/);
@@ -25,7 +20,7 @@ describe.skipIf(skipReason)("examples through the real pulumi CLI", () => {
   });
 
   it("rotation: each of its README's three ways", async () => {
-    stack = await realStack({ source: path.join(repoRoot, "examples", "rotation") });
+    const stack = await realStack({ source: path.join(repoRoot, "examples", "rotation") });
     expect(await stack.cli.run(UP)).toMatch(/\+ 4 created/);
     await stack.cli.run([...REFRESH, "--expect-no-changes"]);
     await stack.cli.setConfig({ keyGeneration: "2" });

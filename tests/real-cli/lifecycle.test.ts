@@ -1,17 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { DESTROY, REFRESH, UP, agentKeyOf, liveRunnerKeys, realStack, registerAgent, skipReason, sodaView, storedOutputs, type RealStack } from "./real-stack";
+import { describe, expect, it } from "vitest";
+import { DESTROY, REFRESH, UP, agentKeyOf, liveRunnerKeys, realStack, registerAgent, skipReason, sodaView, storedOutputs } from "./real-stack";
 
 /**
  * The everyday lifecycle through the real CLI against the emulator: preview, up, refresh, an agent registering,
  * a rotation, destroy; what the user sees, what Soda Cloud holds, and that no secret shows anywhere.
  */
-let stack: RealStack | undefined;
-afterEach(async () => {
-  await stack?.close();
-  stack = undefined;
-});
 
 /** Every file under a directory, as text. */
 function filesUnder(dir: string): string {
@@ -25,7 +20,7 @@ function filesUnder(dir: string): string {
 describe.skipIf(skipReason)("the key lifecycle through the real pulumi CLI", () => {
   it("preview calls nothing, up creates, refresh sees no change, an agent registers, rotation deletes first, destroy revokes; no secret shows", async () => {
     const user = { apiKeyId: "", apiKeySecret: "" };
-    stack = await realStack({});
+    const stack = await realStack({});
     Object.assign(user, await stack.soda.newApiKey([]));
     await stack.cli.setConfig({ apiKeyId: user.apiKeyId, apiKeySecret: { secret: user.apiKeySecret } });
     const transcript: string[] = [];

@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DESTROY, REFRESH, UP, agentKeyOf, liveRunnerKeys, realStack, registerAgent, skipReason, sodaView, storedOutputs, type RealStack } from "./real-stack";
 
 /** What happens outside the program: Soda Cloud changed behind the stack's back, or a command failing half-way. */
 let stack: RealStack | undefined;
-afterEach(async () => {
-  await stack?.close();
-  stack = undefined;
-});
 
 /** Soda's REST API with the emulator's admin key, as a user in the Soda Cloud UI would act. */
 async function sodaApi(method: string, route: string): Promise<number> {

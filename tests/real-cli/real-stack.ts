@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { inject } from "vitest";
+import { afterEach, inject } from "vitest";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { userProject } from "../support/packed-install";
 import { PulumiCli } from "../support/pulumi-cli";
@@ -58,6 +58,13 @@ export interface RealStackOptions {
   config?: Record<string, string | { secret: string }>;
 }
 
+/** Stacks of the running test; each is closed after it, whether it passed or not. */
+const open: RealStack[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((stack) => stack.close()));
+});
+
+/** Starts a stack for the running test; it is closed after the test (see `open`). */
 export async function realStack(options: RealStackOptions): Promise<RealStack> {
   const emulatorLog: string[] = [];
   const soda = await emulatorFixture({ log: (line) => emulatorLog.push(line) });
@@ -78,7 +85,9 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
       "soda:apiKeySecret": { secret: soda.admin.apiKeySecret },
       ...options.config,
     });
-    return { cli, soda, projectDir: project.dir, emulatorLog, close };
+    const stack = { cli, soda, projectDir: project.dir, emulatorLog, close };
+    open.push(stack);
+    return stack;
   } catch (error) {
     await close();
     throw error;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ENGINE_HAS_REPLACEMENT_TRIGGER, REFRESH, UP, agentKeyOf, cliAtLeast, liveRunnerKeys, realStack, registerAgent, skipReason, sodaView, type RealStack } from "./real-stack";
 
 /**
@@ -7,10 +7,6 @@ import { ENGINE_HAS_REPLACEMENT_TRIGGER, REFRESH, UP, agentKeyOf, cliAtLeast, li
  * engine takes to the replacement.
  */
 let stack: RealStack | undefined;
-afterEach(async () => {
-  await stack?.close();
-  stack = undefined;
-});
 
 /** Up, register the agent; returns the first key id and its runner. */
 async function registeredStack(config: Record<string, string> = {}): Promise<{ keyId: string; runnerId: string }> {
