@@ -92,7 +92,7 @@ function positiveNumber(setting: string, value: string | undefined): number | un
 export function missingCredentialsMessage(resourceType: string): string {
   return (
     `${resourceType} needs Soda Cloud credentials (a key id and its secret) of a user or service account with the MANAGE_DATASOURCES_AND_AGENTS permission, and did not find both. ` +
-    `Set them in stack config (\`pulumi config set soda:apiKeyId <id>\` and \`pulumi config set --secret soda:apiKeySecret <secret>\`) ` +
+    `Set them in stack config (\`pulumi config set soda:apiKeyId <id>\` and \`pulumi config set --secret -- soda:apiKeySecret <secret>\`) ` +
     `or in the environment variables SODA_API_KEY_ID and SODA_API_KEY_SECRET. Generate the key in Soda Cloud under Profile > API Keys.`
   );
 }
@@ -120,7 +120,7 @@ export async function usingAdminCredentials<T>(resourceType: string, operation: 
     throw new Error(
       `Soda Cloud ${problem} the admin credentials ${resourceType} uses, taken from stack config soda:apiKeyId and soda:apiKeySecret, ` +
         `or else from the environment variables SODA_API_KEY_ID and SODA_API_KEY_SECRET. ${lastUp}Set a valid key of a user or service account with ` +
-        `the MANAGE_DATASOURCES_AND_AGENTS permission in one of them (\`pulumi config set --secret soda:apiKeySecret <secret>\`). ${(error as Error).message}`,
+        `the MANAGE_DATASOURCES_AND_AGENTS permission in one of them (\`pulumi config set --secret -- soda:apiKeySecret <secret>\`). ${(error as Error).message}`,
     );
   }
 }

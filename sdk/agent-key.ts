@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../provider/shim";
 import { REPLACE_ON_CHANGES_INPUT } from "../provider/internal-inputs";
-import { refuseReadById, replaceOnChangesOf, withDefined } from "./resource-options";
+import { readByIdError, refuseReadById, replaceOnChangesOf, withDefined } from "./resource-options";
 
 /** Arguments of a {@link SodaAgentKey}. */
 export interface SodaAgentKeyArgs {
@@ -50,6 +50,14 @@ export class SodaAgentKey extends pulumi.dynamic.Resource {
   declare public readonly registered: pulumi.Output<boolean>;
   /** The rotation triggers given. */
   declare public readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
+
+  /**
+   * Not supported: Pulumi reads an existing resource through the provider code stored in its own state, which a
+   * key not yet in this stack does not have. Always throws, saying what to do instead.
+   */
+  static get(name: string, _id: pulumi.Input<pulumi.ID>, _opts?: pulumi.CustomResourceOptions): never {
+    throw readByIdError("SodaAgentKey", name, "`SodaAgentKey.get`");
+  }
 
   constructor(name: string, args: SodaAgentKeyArgs, opts?: pulumi.CustomResourceOptions) {
     refuseReadById("SodaAgentKey", name, opts);

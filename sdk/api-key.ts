@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../provider/shim";
-import { refuseReadById } from "./resource-options";
+import { readByIdError, refuseReadById } from "./resource-options";
 
 /** Arguments of a {@link SodaApiKey}. */
 export interface SodaApiKeyArgs {
@@ -35,6 +35,14 @@ export class SodaApiKey extends pulumi.dynamic.Resource {
   declare public readonly sodaCloudConfig: pulumi.Output<string>;
   /** The rotation triggers given. */
   declare public readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
+
+  /**
+   * Not supported: Pulumi reads an existing resource through the provider code stored in its own state, which a
+   * key not yet in this stack does not have. Always throws, saying what to do instead.
+   */
+  static get(name: string, _id: pulumi.Input<pulumi.ID>, _opts?: pulumi.CustomResourceOptions): never {
+    throw readByIdError("SodaApiKey", name, "`SodaApiKey.get`");
+  }
 
   constructor(name: string, args: SodaApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     refuseReadById("SodaApiKey", name, opts);

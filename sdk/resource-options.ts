@@ -8,10 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
  *   The engine's provider host then fails with an error about a missing provider; say what to do instead.
  */
 export function refuseReadById(resourceType: string, name: string, opts: pulumi.CustomResourceOptions | undefined): void {
-  const option = opts?.import !== undefined ? "import" : opts?.id !== undefined ? "id" : undefined;
-  if (option === undefined) return;
-  throw new Error(
-    `${resourceType} "${name}": the \`${option}\` option cannot work on this resource. Pulumi reads an existing resource through its provider's code stored in the resource's state, and a dynamic resource not yet in this stack has none. ` +
+  const option = opts?.import !== undefined ? "the `import` option" : opts?.id !== undefined ? "the `id` option" : undefined;
+  if (option !== undefined) throw readByIdError(resourceType, name, option);
+}
+
+/** Why reading an existing key by id cannot work, and what to do instead. */
+export function readByIdError(resourceType: string, name: string, what: string): Error {
+  return new Error(
+    `${resourceType} "${name}": ${what} cannot work on this resource. Pulumi reads an existing resource through its provider's code stored in the resource's state, and a dynamic resource not yet in this stack has none. ` +
       `Declare a new ${resourceType} instead (it creates or verifies a key), or read another stack's outputs with pulumi.StackReference.`,
   );
 }

@@ -3,9 +3,9 @@
 //
 //   pulumi config set soda:host https://cloud.soda.io          # or soda:region us
 //   pulumi config set soda:apiKeyId <admin key id>            # needs MANAGE_DATASOURCES_AND_AGENTS
-//   pulumi config set --secret soda:apiKeySecret <admin key secret>
+//   pulumi config set --secret -- soda:apiKeySecret <admin key secret>   # `--`: a secret may start with "-"
 //   pulumi config set apiKeyId <key id for Soda Core>
-//   pulumi config set --secret apiKeySecret <its secret>
+//   pulumi config set --secret -- apiKeySecret <its secret>
 //   pulumi up
 import * as pulumi from "@pulumi/pulumi";
 import { SodaAgentKey, SodaApiKey } from "pulumi-soda-cloud";
@@ -27,7 +27,7 @@ const apiKey = new SodaApiKey("api-key", {
 export const agentKeyId = agentKey.apiKeyId;
 export const agentKeySecret = agentKey.apiKeySecret;
 export const agentEndpoint = agentKey.endpoint;
-/** Filled in by `pulumi refresh` once the agent has registered. */
+/** Recorded by `pulumi refresh` once the agent has registered; these stack outputs follow at the next `pulumi up`. */
 export const agentRegistered = agentKey.registered;
 export const agentRunnerId = agentKey.runnerId;
 /** The organisation the API key belongs to, and a ready `soda_cloud` block for Soda Core's configuration.yml. */

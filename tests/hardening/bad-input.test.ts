@@ -224,7 +224,7 @@ const CASES: Case[] = [
     config: { "soda:apiKeyId": null, "soda:apiKeySecret": null },
     stage: "create",
     names: "soda:apiKeyId",
-    fix: /pulumi config set --secret soda:apiKeySecret .*SODA_API_KEY_ID and SODA_API_KEY_SECRET/,
+    fix: /pulumi config set --secret -- soda:apiKeySecret .*SODA_API_KEY_ID and SODA_API_KEY_SECRET/,
     program: true,
   },
   {

@@ -11,6 +11,10 @@
  * with their stack to stderr), any `__provider` text, any registered input, response, resource or stack output
  * outside a secret wrapper, the state the engine keeps (outside secret wrappers), the emulator's log lines
  * (`startEmulator({log})` and the CLI's stdout), its state dump (`GET /__emulator/state`) or its `state.json`.
+ *
+ * Why the stand-in engine here: it sees every gRPC message between program, engine and provider host, secret
+ * wrappers included, which the real CLI does not expose. The real CLI tier scans what users see (every output,
+ * `stack export`, the state files): tests/real-cli/lifecycle.test.ts.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";

@@ -17,6 +17,15 @@ new SodaAgentKey("adopted", { agentName: "prod-agent" }, { import: "3f2a9c4e-0b1
     expect(preview).toMatch(/Declare a new SodaAgentKey instead/);
   });
 
+  it("`SodaAgentKey.get` fails at preview with the same explanation", async () => {
+    const program = `import { SodaAgentKey } from "pulumi-soda-cloud";
+export const adopted = SodaAgentKey.get("adopted", "3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93").apiKeyId;
+`;
+    const stack = await realStack({ files: { "Pulumi.yaml": pulumiYaml("soda-get"), "index.ts": program, "tsconfig.json": TSCONFIG, "package.json": '{"name":"soda-get","main":"index.ts"}' } });
+    const preview = await stack.cli.fail(["preview", "--non-interactive"]);
+    expect(preview).toMatch(/SodaAgentKey "adopted": `SodaAgentKey.get` cannot work on this resource/);
+  });
+
   it("`pulumi import` of a key fails in Pulumi's provider host, before this package runs", async () => {
     const stack = await realStack({});
     await stack.cli.run(UP);
