@@ -98,7 +98,7 @@ function realCli(say: Narrator, required: boolean): string | undefined {
   if (!required && !goAvailable() && !commandWorks("pulumi", ["version"])) return undefined;
   say.line("Using the real pulumi CLI: one on PATH of a supported version, else built from Go modules (first run only: several minutes, progress below; cached after).");
   try {
-    return ensurePulumiCli({ usePathCli: true });
+    return ensurePulumiCli();
   } catch (error) {
     if (required) throw error;
     say.line(`The pulumi CLI could not be built (${(error as Error).message}).`);

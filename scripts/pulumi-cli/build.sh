@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Builds the real Pulumi CLI and its Node language host from Go modules into a cache outside git, keyed by
-# version, and links the dynamic provider host script of this checkout's @pulumi/pulumi beside them.
-# Idempotent: a build already in the cache (or a supported `pulumi` on PATH, when allowed) is reused.
+# version, and copies the dynamic provider host script of this checkout's @pulumi/pulumi beside them.
+# Idempotent: a build already in the cache is reused.
 #
-#   scripts/pulumi-cli/build.sh [version]     prints the bin directory to use on its last stdout line
+#   scripts/pulumi-cli/build.sh            a supported `pulumi` already on PATH (3.139.0 or newer, with its
+#                                          pulumi-language-nodejs), else PULUMI_CLI_VERSION, built or cached
+#   scripts/pulumi-cli/build.sh <version>  that version, built or cached
+# Prints the bin directory to use on its last stdout line; progress and timings go to stderr.
 #
 # Environment: PULUMI_SODA_CACHE (cache root; default ${XDG_CACHE_HOME:-~/.cache}/pulumi-soda-cloud),
-# PULUMI_SODA_USE_PATH_CLI=1 (prefer a supported `pulumi` already on PATH).
+# PULUMI_SODA_USE_PATH_CLI=0 (ignore a `pulumi` on PATH).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 project="$(cd "$here/../.." && pwd)"
@@ -35,7 +38,7 @@ version_ok() { # semver >= oldest supported
   [[ "$(printf '%s\n%s\n' "$PULUMI_CLI_OLDEST" "$v" | sort -V | head -1)" == "$PULUMI_CLI_OLDEST" ]]
 }
 
-if [[ "${PULUMI_SODA_USE_PATH_CLI:-}" == 1 ]] && command -v pulumi >/dev/null && command -v pulumi-language-nodejs >/dev/null; then
+if [[ $# -eq 0 && "${PULUMI_SODA_USE_PATH_CLI:-}" != 0 ]] && command -v pulumi >/dev/null && command -v pulumi-language-nodejs >/dev/null; then
   path_version="$(pulumi version 2>/dev/null || true)"
   if version_ok "$path_version"; then
     path_bin="$(dirname "$(command -v pulumi)")"

@@ -24,14 +24,13 @@ export function goAvailable(): boolean {
 }
 
 /**
- * Builds the real `pulumi` CLI (or finds it in the cache) and returns the directory holding `pulumi`,
+ * Builds the real `pulumi` CLI (or finds it in the cache, or, without a version, takes a supported one on PATH) and returns the directory holding `pulumi`,
  * `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs`. The script's progress goes to our stderr; a cold
  * build takes minutes, a warm one a second.
  */
-export function ensurePulumiCli(options: { version?: string; usePathCli?: boolean } = {}): string {
+export function ensurePulumiCli(options: { version?: string } = {}): string {
   const result = spawnSync("bash", [BUILD_SCRIPT, ...(options.version === undefined ? [] : [options.version])], {
     cwd: repoRoot,
-    env: { ...process.env, PULUMI_SODA_USE_PATH_CLI: options.usePathCli === true ? "1" : "" },
     stdio: ["ignore", "pipe", "inherit"],
     encoding: "utf8",
     timeout: 60 * 60_000,
