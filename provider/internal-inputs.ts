@@ -20,6 +20,12 @@ export const CHECKED_AT_INPUT = "__checkedAt";
  */
 export const REPLACE_REQUESTED_AT_INPUT = "__replaceRequestedAt";
 
+/**
+ * The SodaAgentKey of the same stack that claimed this key's `agentName` first (set by the SDK only then): check
+ * refuses the key, naming both (sdk/agent-names.ts).
+ */
+export const AGENT_NAME_TAKEN_BY_INPUT = "__agentNameTakenBy";
+
 /** Whether a property is the engine's or this package's own rather than a resource argument. */
 export function isInternalInput(key: string): boolean {
   return key.startsWith("__");

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../provider/shim";
-import { REPLACE_ON_CHANGES_INPUT } from "../provider/internal-inputs";
+import { AGENT_NAME_TAKEN_BY_INPUT, REPLACE_ON_CHANGES_INPUT } from "../provider/internal-inputs";
+import { otherClaimant } from "./agent-names";
 import { readByIdError, refuseReadById, replaceOnChangesOf, withDefined } from "./resource-options";
 
 /** Arguments of a {@link SodaAgentKey}. */
@@ -80,6 +81,7 @@ export class SodaAgentKey extends pulumi.dynamic.Resource {
         // The engine applies replaceOnChanges only to changes a provider reports, and a period change alone is
         // reported as none (so that a preview does not show the key's outputs as changing): the provider applies it.
         ...withDefined(REPLACE_ON_CHANGES_INPUT, replaceOnChangesOf(opts, ["rotationPeriod"])),
+        [AGENT_NAME_TAKEN_BY_INPUT]: otherClaimant(name, args.agentName),
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKeySecret"], deleteBeforeReplace: true }),
       "soda",

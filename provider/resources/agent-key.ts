@@ -6,7 +6,7 @@ import { isRotationDue } from "../rotation";
 import { usingAdminCredentials } from "../settings";
 import { agentKeyInputs } from "../schemas/inputs";
 import { CURRENT_STATE_VERSION, readAgentKeyState, type AgentKeyState } from "../schemas/state";
-import { CHECKED_AT_INPUT, REPLACE_REQUESTED_AT_INPUT, replaceOnChangesInput, stampedTime } from "../internal-inputs";
+import { AGENT_NAME_TAKEN_BY_INPUT, CHECKED_AT_INPUT, REPLACE_REQUESTED_AT_INPUT, replaceOnChangesInput, stampedTime } from "../internal-inputs";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
 import { definedOnly } from "./outputs";
@@ -31,7 +31,15 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       if (isUpdate && replaceOnChangesInput(news).includes("rotationPeriod") && olds.rotationPeriod !== news.rotationPeriod) {
         stamps[REPLACE_REQUESTED_AT_INPUT] = now;
       }
-      return { inputs: { ...news, ...stamps }, failures: checkInputs(agentKeyInputs, news) };
+      const failures = checkInputs(agentKeyInputs, news);
+      const holder = news[AGENT_NAME_TAKEN_BY_INPUT];
+      if (typeof holder === "string") {
+        failures.push({
+          property: "agentName",
+          reason: `is also the agentName of SodaAgentKey "${holder}" in this stack. Agent names are unique in a Soda Cloud organisation, so only one of the keys could ever be used: give each SodaAgentKey (or SodaAgent) its own agentName`,
+        });
+      }
+      return { inputs: { ...news, ...stamps }, failures };
     },
 
     // No network here: diff runs during preview, and must be quick and side-effect free. It also runs during

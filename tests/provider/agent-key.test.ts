@@ -186,6 +186,11 @@ describe("SodaAgentKey lifecycle", () => {
     expect(requestCount()).toBe(before);
   });
 
+  it("check refuses a key whose agentName another key of the stack claimed first, naming it", async () => {
+    const { failures } = await lifecycle().check({}, { agentName: "shared", __agentNameTakenBy: "first" });
+    expect(failures).toEqual([{ property: "agentName", reason: expect.stringMatching(/^is also the agentName of SodaAgentKey "first" in this stack\./) }]);
+  });
+
   it("check stamps the inputs with its time when a period is set, and asks for a replacement that replaceOnChanges names", async () => {
     const provider = lifecycle();
     const olds = { agentName: "u", rotationPeriod: "30d" };
