@@ -19,13 +19,12 @@ function filesUnder(dir: string): string {
 
 describe.skipIf(skipReason)("the key lifecycle through the real pulumi CLI", () => {
   it("preview calls nothing, up creates, refresh sees no change, an agent registers, rotation deletes first, destroy revokes; no secret shows", async () => {
-    const user = { apiKeyId: "", apiKeySecret: "" };
     const stack = await realStack({});
-    Object.assign(user, await stack.soda.newApiKey([]));
+    const user = await stack.soda.newApiKey([]);
     await stack.cli.setConfig({ apiKeyId: user.apiKeyId, apiKeySecret: { secret: user.apiKeySecret } });
     const transcript: string[] = [];
     const run = async (args: string[]) => {
-      const output = await stack!.cli.run(args);
+      const output = await stack.cli.run(args);
       transcript.push(output);
       return output;
     };
