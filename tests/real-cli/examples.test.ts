@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { quickstartProject } from "../../demo/quickstart-project";
 import { repoRoot } from "../support/project-dir";
-import { DESTROY, ENGINE_HAS_REPLACEMENT_TRIGGER, REFRESH, UP, cliAtLeast, liveRunnerKeys, realStack, skipReason, sodaView } from "./real-stack";
+import { DESTROY, REFRESH, UP, liveRunnerKeys, replacementTriggerWorks, realStack, skipReason, sodaView } from "./real-stack";
 
 /** Every example the real CLI can run here, as its README tells a user to run it, from its own directory. */
 
@@ -31,8 +31,8 @@ describe.skipIf(skipReason)("examples through the real pulumi CLI", () => {
     await stack.cli.setConfig({ keyGeneration: "2" });
     expect(await run(UP)).toMatch(/\+-\s*1 replaced/);
     await stack.cli.setConfig({ replacementTrigger: "2" });
-    // Engines before 3.208.0 ignore replacementTrigger (the README says so).
-    expect(await run(UP)).toMatch(cliAtLeast(ENGINE_HAS_REPLACEMENT_TRIGGER) ? /\+-\s*1 replaced/ : /4 unchanged/);
+    // CLIs before 3.208.0 and SDKs before 3.211.0 ignore replacementTrigger (the README says so).
+    expect(await run(UP)).toMatch(replacementTriggerWorks ? /\+-\s*1 replaced/ : /4 unchanged/);
     // `pulumi config set rotationPeriod 1m`, then a preview once it is due: a new period alone changes nothing.
     await stack.cli.setConfig({ rotationPeriod: "1m" });
     expect(await run(["preview", "--non-interactive", "--expect-no-changes"])).toMatch(/unchanged/);
@@ -40,7 +40,7 @@ describe.skipIf(skipReason)("examples through the real pulumi CLI", () => {
     expect((await sodaView(stack)).runners).toEqual([]);
     // Never registered, so Soda has no API to revoke them; the only live keys left are those, each named by a warning.
     const live = await liveRunnerKeys(stack);
-    expect(live.length).toBe(cliAtLeast(ENGINE_HAS_REPLACEMENT_TRIGGER) ? 5 : 4);
+    expect(live.length).toBe(replacementTriggerWorks ? 5 : 4);
     for (const key of live) expect(printed.join("\n")).toMatch(new RegExp(`warning: SodaAgentKey "[^"]+": key ${key} never registered an agent`));
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensurePulumiCli, goAvailable } from "../support/pulumi-cli-build";
-import { packedInstall } from "../support/packed-install";
+import { installedVersion, packedInstall } from "../support/packed-install";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -14,6 +14,8 @@ declare module "vitest" {
     userNodeModules: string;
     /** The CLI's version, without the "v" ("" when skipped). */
     pulumiVersion: string;
+    /** The version of @pulumi/pulumi in the packed install ("" when skipped). */
+    pulumiSdkVersion: string;
   }
 }
 
@@ -31,6 +33,7 @@ export default function setup(project: TestProject): void {
     project.provide("realCliSkipReason", reason);
     project.provide("userNodeModules", "");
     project.provide("pulumiVersion", "");
+    project.provide("pulumiSdkVersion", "");
     return;
   }
   const started = Date.now();
@@ -41,5 +44,6 @@ export default function setup(project: TestProject): void {
   project.provide("pulumiBin", bin);
   project.provide("realCliSkipReason", "");
   project.provide("userNodeModules", nodeModules);
+  project.provide("pulumiSdkVersion", installedVersion("@pulumi/pulumi"));
   project.provide("pulumiVersion", execFileSync(path.join(bin, "pulumi"), ["version"], { encoding: "utf8" }).trim().replace(/^v/, ""));
 }

@@ -12,15 +12,21 @@ export const skipReason: string = inject("realCliSkipReason");
 /** The version of the CLI under test, e.g. "3.274.1". */
 export const pulumiVersion: string = inject("pulumiVersion");
 
-/** Whether the CLI under test is at least `version` (x.y.z). */
-export function cliAtLeast(version: string): boolean {
-  const [a, b] = [pulumiVersion, version].map((v) => v.split(".").map(Number));
-  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+/** The version of @pulumi/pulumi the programs run with, e.g. "3.248.0". */
+export const pulumiSdkVersion: string = inject("pulumiSdkVersion");
+
+/** Whether version `a` is at least `b` (x.y.z). */
+function atLeast(a: string, b: string): boolean {
+  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
   return true;
 }
 
-/** The engine replaces on `replacementTrigger` from CLI 3.208.0 on; older engines ignore the option. */
-export const ENGINE_HAS_REPLACEMENT_TRIGGER = "3.208.0";
+/**
+ * Whether `replacementTrigger` works here: the engine honours it from CLI 3.208.0 and the Node SDK sends it from
+ * @pulumi/pulumi 3.211.0; with either older, the option is ignored.
+ */
+export const replacementTriggerWorks: boolean = atLeast(pulumiVersion, "3.208.0") && atLeast(pulumiSdkVersion, "3.211.0");
 
 /** The compile settings Pulumi's TypeScript runner needs (it forces nodenext resolution). */
 export const TSCONFIG = JSON.stringify({

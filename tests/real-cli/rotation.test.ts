@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ENGINE_HAS_REPLACEMENT_TRIGGER, REFRESH, UP, agentKeyOf, cliAtLeast, liveRunnerKeys, realStack, registerAgent, skipReason, sodaView, type RealStack } from "./real-stack";
+import { REFRESH, UP, agentKeyOf, replacementTriggerWorks, liveRunnerKeys, realStack, registerAgent, skipReason, sodaView, type RealStack } from "./real-stack";
 
 /**
  * Every way to rotate an agent key, through the real engine, with an agent registered under the key's name: the
@@ -30,7 +30,7 @@ async function expectRotated(output: string, old: { keyId: string; runnerId: str
 }
 
 describe.skipIf(skipReason)("rotation through the real pulumi CLI", () => {
-  it.skipIf(!cliAtLeast(ENGINE_HAS_REPLACEMENT_TRIGGER))("by replacementTrigger: the engine replaces without asking the provider, and still deletes first", async () => {
+  it.skipIf(!replacementTriggerWorks)("by replacementTrigger: the engine replaces without asking the provider, and still deletes first", async () => {
     const old = await registeredStack({ replacementTrigger: "1" });
     await stack!.cli.setConfig({ replacementTrigger: "2" });
     await expectRotated(await stack!.cli.run(UP), old);

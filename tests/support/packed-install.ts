@@ -10,7 +10,8 @@ export function cacheRoot(): string {
   return process.env.PULUMI_SODA_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-soda-cloud");
 }
 
-function installedVersion(pkg: string): string {
+/** The version of a package installed in this checkout's node_modules. */
+export function installedVersion(pkg: string): string {
   return (JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
 }
 
@@ -27,7 +28,9 @@ export function packedInstall(): string {
   try {
     const tarballName = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repoRoot, encoding: "utf8", env: npmEnv() }).trim().split("\n").pop() as string;
     const tarball = path.join(packDir, tarballName);
-    const digest = createHash("sha256").update(fs.readFileSync(tarball)).digest("hex").slice(0, 16);
+    const pinned = ["@pulumi/pulumi", "typescript", "@types/node"].map((pkg) => `${pkg}@${installedVersion(pkg)}`);
+    // Keyed by the build and by the versions beside it (the compatibility job pins other @pulumi/pulumi versions).
+    const digest = createHash("sha256").update(fs.readFileSync(tarball)).update(pinned.join(" ")).digest("hex").slice(0, 16);
     const installDir = path.join(cacheRoot(), "packed-install", digest);
     const done = path.join(installDir, ".installed");
     if (!fs.existsSync(done)) {
