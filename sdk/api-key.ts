@@ -40,7 +40,7 @@ export class SodaApiKey extends pulumi.dynamic.Resource {
    * Not supported: Pulumi reads an existing resource through the provider code stored in its own state, which a
    * key not yet in this stack does not have. Always throws, saying what to do instead.
    */
-  static get(name: string, _id: pulumi.Input<pulumi.ID>, _opts?: pulumi.CustomResourceOptions): never {
+  static get(name: string, _id: pulumi.Input<pulumi.ID>, _opts?: pulumi.CustomResourceOptions): SodaApiKey {
     throw readByIdError("SodaApiKey", name, "`SodaApiKey.get`");
   }
 

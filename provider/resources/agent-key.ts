@@ -33,7 +33,8 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       }
       const failures = checkInputs(agentKeyInputs, news);
       const holder = news[AGENT_NAME_TAKEN_BY_INPUT];
-      if (typeof holder === "string") {
+      // Not known during a preview where agentName is not known yet: nothing to say then.
+      if (typeof holder === "string" && !isUnknown(holder)) {
         failures.push({
           property: "agentName",
           reason: `is also the agentName of SodaAgentKey "${holder}" in this stack. Agent names are unique in a Soda Cloud organisation, so only one of the keys could ever be used: give each SodaAgentKey (or SodaAgent) its own agentName`,

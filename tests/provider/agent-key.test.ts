@@ -189,6 +189,8 @@ describe("SodaAgentKey lifecycle", () => {
   it("check refuses a key whose agentName another key of the stack claimed first, naming it", async () => {
     const { failures } = await lifecycle().check({}, { agentName: "shared", __agentNameTakenBy: "first" });
     expect(failures).toEqual([{ property: "agentName", reason: expect.stringMatching(/^is also the agentName of SodaAgentKey "first" in this stack\./) }]);
+    const preview = await lifecycle().check({}, { agentName: UNKNOWN, __agentNameTakenBy: UNKNOWN });
+    expect(preview.failures).toEqual([]);
   });
 
   it("check stamps the inputs with its time when a period is set, and asks for a replacement that replaceOnChanges names", async () => {
