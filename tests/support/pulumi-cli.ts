@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -47,18 +47,32 @@ export class PulumiCli {
     };
   }
 
-  /** Runs `pulumi <args>`; resolves with what it printed whatever the exit code. */
+  /**
+   * Runs `pulumi <args>`; resolves with what it printed whatever the exit code. The CLI leads its own process
+   * group, which is killed once it has exited (or timed out), so no plugin it started outlives the command.
+   */
   exec(args: string[], timeoutMs = 300_000): Promise<CliResult> {
     return new Promise((resolve) => {
-      execFile(
-        path.join(this.binDir, "pulumi"),
-        args,
-        { cwd: this.projectDir, env: this.env, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, killSignal: "SIGKILL" },
-        (error, stdout, stderr) => {
-          const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : -1;
-          resolve({ code, stdout, stderr, output: `${stdout}${stderr}` });
-        },
-      );
+      const child = spawn(path.join(this.binDir, "pulumi"), args, { cwd: this.projectDir, env: this.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const killGroup = () => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // The group is gone already.
+        }
+      };
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(killGroup, timeoutMs);
+      // On exit, not close: a plugin left running could hold the pipes open.
+      child.on("exit", killGroup);
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        const note = signal !== null ? `\n(pulumi ${args[0]} stopped by ${signal}${signal === "SIGKILL" ? ` after ${timeoutMs} ms` : ""})` : "";
+        resolve({ code: code ?? -1, stdout, stderr: stderr + note, output: `${stdout}${stderr}${note}` });
+      });
     });
   }
 
