@@ -23,7 +23,7 @@ log() { echo "pulumi-cli: $*" >&2; }
 
 # The dynamic provider host is a script inside the @pulumi/pulumi npm package (no `bin` entry); the engine finds
 # bundled plugins next to the `pulumi` binary.
-link_dynamic_host() {
+copy_dynamic_host() {
   local target_bin="$1" host="$project/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
   if [[ ! -x "$host" ]]; then
     log "node_modules/@pulumi/pulumi is missing: run \`npm install\` first"
@@ -50,13 +50,13 @@ if [[ $# -eq 0 && "${PULUMI_SODA_USE_PATH_CLI:-}" != 0 ]] && command -v pulumi >
 fi
 
 if [[ -x "$bin/pulumi" && -x "$bin/pulumi-language-nodejs" ]] && [[ "$("$bin/pulumi" version 2>/dev/null)" == "v$version" ]]; then
-  link_dynamic_host "$bin"
+  copy_dynamic_host "$bin"
   log "v$version already built in $bin"
   echo "$bin"
   exit 0
 fi
 
-command -v go >/dev/null || { log "Go is needed to build the Pulumi CLI (go.dev/doc/install), or put pulumi >= $PULUMI_CLI_OLDEST on PATH and set PULUMI_SODA_USE_PATH_CLI=1"; exit 1; }
+command -v go >/dev/null || { log "Go is needed to build the Pulumi CLI v$version (go.dev/doc/install); or put a pulumi >= $PULUMI_CLI_OLDEST, with its pulumi-language-nodejs, on PATH and run this script without a version"; exit 1; }
 started=$SECONDS
 # Each binary gets its own wrapper module: the CLI and the language host need different versions of sdk/v3.
 build_cli() { # wrapper dir, output binary
@@ -99,7 +99,8 @@ build_language_host() { # wrapper dir, output binary
 }
 
 export CGO_ENABLED=0
-# The version lives in sdk's common/version since 3.14x, in pkg/version before; -X ignores the one that is absent.
+# Newer releases read the version from sdk's common/version, older ones (3.139.0) from pkg/version; -X ignores the
+# one a release lacks.
 flags=(-trimpath -tags osusergo,grpcnotrace -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version -X github.com/pulumi/pulumi/pkg/v3/version.Version=v$version")
 rm -rf "$dir/src" "$bin.tmp"
 mkdir -p "$bin.tmp"
@@ -107,6 +108,6 @@ build_cli "$dir/src/cli" "$bin.tmp/pulumi"
 build_language_host "$dir/src/language-nodejs" "$bin.tmp/pulumi-language-nodejs"
 rm -rf "$bin"
 mv "$bin.tmp" "$bin"
-link_dynamic_host "$bin"
+copy_dynamic_host "$bin"
 log "built $("$bin/pulumi" version) in $((SECONDS - started)) s: pulumi $(du -m "$bin/pulumi" | cut -f1) MB, pulumi-language-nodejs $(du -m "$bin/pulumi-language-nodejs" | cut -f1) MB"
 echo "$bin"
