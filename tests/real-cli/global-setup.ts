@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import type { TestProject } from "vitest/node";
-import { ensurePulumiCli, goAvailable } from "../support/pulumi-cli-build";
+import { commandWorks, ensurePulumiCli, goAvailable } from "../support/pulumi-cli-build";
 import { installedVersion, packedInstall } from "../support/packed-install";
 
 declare module "vitest" {
@@ -21,13 +21,14 @@ declare module "vitest" {
 
 /**
  * Once per run of the real-CLI tier: build the Pulumi CLI from Go modules (cached; minutes cold, a second warm)
- * and install this package from its packed tarball. Without Go the tier is skipped, saying why, unless
+ * (or take a supported one on PATH) and install this package from its packed tarball. With neither Go nor a
+ * CLI the tier is skipped, saying why, unless
  * PULUMI_SODA_REQUIRE_CLI=1 (CI), where a CLI that cannot be built fails the run.
  */
 export default function setup(project: TestProject): void {
   const required = process.env.PULUMI_SODA_REQUIRE_CLI === "1";
-  if (!goAvailable() && !required) {
-    const reason = "Go is not installed, so the real Pulumi CLI cannot be built (scripts/pulumi-cli/build.sh)";
+  if (!goAvailable() && !commandWorks("pulumi", ["version"]) && !required) {
+    const reason = "neither a pulumi CLI on PATH nor Go to build one (scripts/pulumi-cli/build.sh) is here";
     process.stderr.write(`real-cli: skipped: ${reason}\n`);
     project.provide("pulumiBin", "");
     project.provide("realCliSkipReason", reason);
