@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, inject } from "vitest";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
-import { userProject } from "../support/packed-install";
+import { prepareProjectDir } from "../support/project-dir";
 import { PulumiCli } from "../support/pulumi-cli";
 
 /** Why the tier skips here ("" when it runs); `describe.skipIf(skipReason)`. */
@@ -75,7 +75,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
   const emulatorLog: string[] = [];
   const soda = await emulatorFixture({ log: (line) => emulatorLog.push(line) });
   const source = options.source ?? (options.files === undefined ? KEYS_FIXTURE : undefined);
-  const project = options.project ?? userProject(inject("userNodeModules"), { source, files: options.files });
+  const project = options.project ?? prepareProjectDir({ source, files: options.files, prefix: "soda-user-project-", nodeModules: inject("userNodeModules") });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-real-cli-"));
   const close = async () => {
     await soda.close();

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { PACKAGE_NAME, repoRoot } from "./project-dir";
 
 /** The cache root shared with scripts/pulumi-cli/build.sh: outside git, kept across runs. */
-export function cacheRoot(): string {
+function cacheRoot(): string {
   return process.env.PULUMI_SODA_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-soda-cloud");
 }
 
@@ -28,9 +28,9 @@ export function packedInstall(): string {
   try {
     const tarballName = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repoRoot, encoding: "utf8", env: npmEnv() }).trim().split("\n").pop() as string;
     const tarball = path.join(packDir, tarballName);
-    const pinned = ["@pulumi/pulumi", "typescript", "@types/node"].map((pkg) => `${pkg}@${installedVersion(pkg)}`);
+    const versions = Object.fromEntries(["@pulumi/pulumi", "typescript", "@types/node"].map((pkg) => [pkg, installedVersion(pkg)]));
     // Keyed by the build and by the versions beside it (the compatibility job pins other @pulumi/pulumi versions).
-    const digest = createHash("sha256").update(fs.readFileSync(tarball)).update(pinned.join(" ")).digest("hex").slice(0, 16);
+    const digest = createHash("sha256").update(fs.readFileSync(tarball)).update(JSON.stringify(versions)).digest("hex").slice(0, 16);
     const installDir = path.join(cacheRoot(), "packed-install", digest);
     const done = path.join(installDir, ".installed");
     if (!fs.existsSync(done)) {
@@ -40,11 +40,8 @@ export function packedInstall(): string {
       const manifest = {
         name: "soda-user-project",
         private: true,
-        dependencies: {
-          [PACKAGE_NAME]: "file:./pulumi-soda-cloud.tgz",
-          "@pulumi/pulumi": installedVersion("@pulumi/pulumi"),
-        },
-        devDependencies: { typescript: installedVersion("typescript"), "@types/node": installedVersion("@types/node") },
+        dependencies: { [PACKAGE_NAME]: "file:./pulumi-soda-cloud.tgz", "@pulumi/pulumi": versions["@pulumi/pulumi"] },
+        devDependencies: { typescript: versions.typescript, "@types/node": versions["@types/node"] },
       };
       fs.writeFileSync(path.join(installDir, "package.json"), JSON.stringify(manifest, null, 2));
       execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel", "error"], { cwd: installDir, stdio: ["ignore", "ignore", "inherit"], env: npmEnv() });
@@ -60,22 +57,4 @@ export function packedInstall(): string {
 function npmEnv(): NodeJS.ProcessEnv {
   const dirs = (process.env.PATH ?? "").split(path.delimiter).filter((dir) => !fs.existsSync(path.join(dir, "pulumi")));
   return { ...process.env, PATH: dirs.join(path.delimiter) };
-}
-
-/**
- * A user's project dir: a copy of `source` (an example) with `files` written over it, and `node_modules` pointing
- * at the packed install. Removed by `cleanup`.
- */
-export function userProject(nodeModules: string, options: { source?: string; files?: Record<string, string> }): { dir: string; cleanup(): void } {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "soda-user-project-")));
-  if (options.source !== undefined) {
-    const source = path.resolve(options.source);
-    fs.cpSync(source, dir, { recursive: true, filter: (src) => !(path.basename(src) === "node_modules" && path.dirname(src) === source) });
-  }
-  for (const [relative, content] of Object.entries(options.files ?? {})) {
-    fs.mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
-    fs.writeFileSync(path.join(dir, relative), content);
-  }
-  fs.symlinkSync(nodeModules, path.join(dir, "node_modules"), "dir");
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

@@ -20,6 +20,8 @@ export interface PrepareProjectDirOptions {
   files?: Record<string, string>;
   /** Prefix of the temp dir's name. */
   prefix?: string;
+  /** A `node_modules` directory to link as the project's own (a packed install); else the repository's, see below. */
+  nodeModules?: string;
 }
 
 export interface ProjectDir {
@@ -51,7 +53,8 @@ export function prepareProjectDir(options: PrepareProjectDirOptions = {}): Proje
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, content);
     }
-    linkNodeModules(dir);
+    if (options.nodeModules !== undefined) fs.symlinkSync(options.nodeModules, path.join(dir, "node_modules"), "dir");
+    else linkNodeModules(dir);
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;

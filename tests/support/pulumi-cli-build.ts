@@ -1,16 +1,9 @@
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "./project-dir";
 
 /** The script that builds the real Pulumi CLI from Go modules into a cache outside git (see its header). */
 export const BUILD_SCRIPT = path.join(repoRoot, "scripts", "pulumi-cli", "build.sh");
-
-/** The pinned versions of `scripts/pulumi-cli/versions.env`, the one place they are written. */
-export function pinnedVersions(): Record<string, string> {
-  const text = fs.readFileSync(path.join(repoRoot, "scripts", "pulumi-cli", "versions.env"), "utf8");
-  return Object.fromEntries([...text.matchAll(/^([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
-}
 
 /** Whether a command runs (exits 0) here, e.g. `go version`. */
 export function commandWorks(command: string, args: string[]): boolean {
