@@ -6,6 +6,7 @@ import type { FaultRule } from "./faults";
 import { HttpError, errorCodeForStatus, errorResponse, newTraceId, sendJson, setTraceId, type JsonResponse } from "./http";
 import type { RequestRecord } from "./request-log";
 import { resolveRestRoute, type RestRoute } from "./rest-api";
+import { handleSodaCore, isSodaCorePath } from "./soda-core-api";
 
 /** Everything the server needs; built once by startEmulator. */
 export interface ServerContext extends ControlContext {
@@ -40,6 +41,8 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
     sendJson(res, response);
     return;
   }
+  // Soda Core authenticates with a login command and a token in the body, not Basic auth: its own dispatch.
+  if (isSodaCorePath(url.pathname)) return handleSodaCore(ctx, req, res, method, url);
   await handleRest(ctx, req, res, method, url);
 }
 

@@ -72,4 +72,8 @@ export const ASSUMPTIONS = [
   "Runner keys cannot call the REST API (401).",
   "A runner that carries the agent name of a key this provider created belongs to that key (a Runner has no key id).",
   "Rate-limit buckets are per organisation and operation; a rejected (429) request was not processed.",
+  "Soda Core's login (POST /api/command {type: login, apiKeyId, apiKeySecret}) answers a live user or service-account key with 200 {token}, and any other key (unknown, revoked, wrong secret, runner) with 401 {code, message}.",
+  "Runner keys cannot log in the way Soda Core does (401), as they cannot call the REST API.",
+  "Soda Core's queries (POST /api/query {type, token}) answer 401 for a token that is unknown, expired or of a revoked key; whoAmI answers 200 (Soda Core reads nothing of its body).",
+  "Soda Core's login and whoAmI have no rate limit Soda documents; none is assumed.",
 ] as const;
