@@ -4,16 +4,32 @@ import { warnThroughEngine } from "./engine-log";
 import { RateLimitPacer } from "./client/pacer";
 import { scaledRateLimits } from "./client/soda-api";
 import { SodaCloudClient, type Credentials } from "./client/soda-cloud-client";
-import { missingCredentialsMessage, resolveSettings, type Settings, type StackConfig, readStackConfig } from "./settings";
+import { RunnerOwnership } from "./resources/runner-ownership";
+import { insecureHttpWarning, missingCredentialsMessage, resolveSettings, type Settings, type StackConfig, readStackConfig } from "./settings";
+
+/** Where an existing key lives: operations on it go there, whatever the config says now. */
+export interface RecordedEndpoint {
+  endpoint: string;
+}
 
 /** What a resource lifecycle needs from its surroundings; tests build one with an injected clock and settings. */
 export interface ProviderContext {
   /** Settings for this call (stack config, then environment). */
   settings(): Settings;
-  /** A client authenticated with the admin credentials; throws a message naming both ways to set them. */
-  adminClient(resourceType: string): SodaCloudClient;
-  /** A client authenticated with the given key (a SodaApiKey verifies with its own key). */
-  clientWithKey(credentials: Credentials): SodaCloudClient;
+  /**
+   * The settings a resource needs, checked without network (check runs at preview): throws a message naming the
+   * bad setting, or the missing admin credentials when `needsAdminCredentials`. Warns about plain http once.
+   */
+  checkedSettings(resourceType: string, needsAdminCredentials: boolean): Promise<Settings>;
+  /**
+   * A client authenticated with the admin credentials; throws a message naming both ways to set them. At the
+   * configured endpoint, or at `at`, the endpoint an existing key was created at.
+   */
+  adminClient(resourceType: string, at?: RecordedEndpoint): SodaCloudClient;
+  /** A client authenticated with the given key (a SodaApiKey verifies with its own key), at the configured endpoint or `at`. */
+  clientWithKey(credentials: Credentials, at?: RecordedEndpoint): SodaCloudClient;
+  /** Which runner is which key's, across the resources of this process (see runner-ownership.ts). */
+  ownership: RunnerOwnership;
   clock: Clock;
   /** Tells the user something they must act on, without failing the operation. */
   warn(message: string): Promise<void>;
@@ -44,6 +60,8 @@ export class ProcessContext implements ProviderContext {
   private readonly pacers = new Map<string, RateLimitPacer>();
   readonly warn: (message: string) => Promise<void>;
   readonly apiKeysInUse = new Set<string>();
+  readonly ownership = new RunnerOwnership();
+  private readonly insecureEndpointsWarned = new Set<string>();
 
   constructor(options: ContextOptions = {}) {
     this.clock = options.clock ?? systemClock();
@@ -63,24 +81,41 @@ export class ProcessContext implements ProviderContext {
     return resolveSettings(this.config, this.env);
   }
 
-  adminClient(resourceType: string): SodaCloudClient {
-    const settings = this.settings();
-    if (settings.credentials === undefined) throw new Error(missingCredentialsMessage(resourceType));
-    return this.client(settings, settings.credentials);
+  async checkedSettings(resourceType: string, needsAdminCredentials: boolean): Promise<Settings> {
+    let settings: Settings;
+    try {
+      settings = this.settings();
+    } catch (error) {
+      throw new Error(`${resourceType}: ${(error as Error).message}`);
+    }
+    if (needsAdminCredentials && settings.credentials === undefined) throw new Error(missingCredentialsMessage(resourceType));
+    if (settings.insecureHttp && !this.insecureEndpointsWarned.has(settings.endpoint)) {
+      this.insecureEndpointsWarned.add(settings.endpoint);
+      await this.warn(insecureHttpWarning(settings.endpoint));
+    }
+    return settings;
   }
 
-  clientWithKey(credentials: Credentials): SodaCloudClient {
-    return this.client(this.settings(), credentials);
+  adminClient(resourceType: string, at?: RecordedEndpoint): SodaCloudClient {
+    const settings = this.settings();
+    if (settings.credentials === undefined) throw new Error(missingCredentialsMessage(resourceType));
+    return this.client(at === undefined ? settings : recordedAt(settings, at), settings.credentials);
+  }
+
+  clientWithKey(credentials: Credentials, at?: RecordedEndpoint): SodaCloudClient {
+    const settings = this.settings();
+    return this.client(at === undefined ? settings : recordedAt(settings, at), credentials);
   }
 
   private client(settings: Settings, credentials: Credentials): SodaCloudClient {
     // The cache key holds a digest of the secret, never the secret itself.
     const secretDigest = createHash("sha256").update(credentials.apiKeySecret).digest("hex");
-    const key = [settings.endpoint, credentials.apiKeyId, secretDigest, settings.requestTimeoutMs, settings.operationTimeoutMs, settings.rateWindowMs].join("|");
+    const key = [settings.endpoint, settings.endpointSource, credentials.apiKeyId, secretDigest, settings.requestTimeoutMs, settings.operationTimeoutMs, settings.rateWindowMs].join("|");
     let client = this.clients.get(key);
     if (client === undefined) {
       client = new SodaCloudClient({
         endpoint: settings.endpoint,
+        endpointSource: settings.endpointSource,
         credentials,
         requestTimeoutMs: settings.requestTimeoutMs,
         operationTimeoutMs: settings.operationTimeoutMs,
@@ -108,4 +143,10 @@ export class ProcessContext implements ProviderContext {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();
   }
+}
+
+/** Settings for an operation on an existing key: the endpoint it was created at, not the one configured now. */
+function recordedAt(settings: Settings, at: RecordedEndpoint): Settings {
+  if (at.endpoint === settings.endpoint) return settings;
+  return { ...settings, endpoint: at.endpoint, endpointSource: "the endpoint the key was created at (its `endpoint` output)" };
 }

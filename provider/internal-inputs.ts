@@ -26,6 +26,19 @@ export const REPLACE_REQUESTED_AT_INPUT = "__replaceRequestedAt";
  */
 export const AGENT_NAME_TAKEN_BY_INPUT = "__agentNameTakenBy";
 
+/**
+ * The endpoint the stack config points at when check ran. A key lives where it was created; diff compares the
+ * two and refuses (SodaAgentKey) or replaces (SodaApiKey) when the config moved. Stored inputs carry the endpoint
+ * of the last `up`, so a refresh, which diffs them again, sees no move.
+ */
+export const ENDPOINT_INPUT = "__endpoint";
+
+/** The endpoint stamped by check, or undefined in inputs check never saw (state of an older version). */
+export function stampedEndpoint(news: Record<string, unknown>): string | undefined {
+  const value = news[ENDPOINT_INPUT];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
 /** Whether a property is the engine's or this package's own rather than a resource argument. */
 export function isInternalInput(key: string): boolean {
   return key.startsWith("__");

@@ -1,4 +1,4 @@
-import { resolveEndpoint } from "./client/endpoint";
+import { resolveEndpointWithSource } from "./client/endpoint";
 import { AuthenticationError, PermissionDeniedError } from "./client/errors";
 import type { Credentials } from "./client/soda-cloud-client";
 
@@ -11,6 +11,10 @@ export interface StackConfig {
 export interface Settings {
   /** Base URL, from soda:host, else soda:region, else SODA_HOST (or SODA_CLOUD_HOST), else https://cloud.soda.io. */
   endpoint: string;
+  /** Where the endpoint came from, for messages: `soda:host`, `soda:region "us"`, `SODA_HOST`, or the default. */
+  endpointSource: string;
+  /** The endpoint is plain http to a host that is not loopback, accepted through soda:allowInsecureHttp. */
+  insecureHttp: boolean;
   /** Admin credentials for agent keys, from soda:apiKeyId/soda:apiKeySecret, else SODA_API_KEY_ID/SODA_API_KEY_SECRET. */
   credentials?: Credentials;
   /** soda:requestTimeoutMs: time limit of one HTTP attempt, milliseconds. */
@@ -40,7 +44,11 @@ export const CONFIG_KEYS = {
   requestTimeoutMs: "soda:requestTimeoutMs",
   operationTimeoutMs: "soda:operationTimeoutMs",
   rateWindowMs: "soda:rateWindowMs",
+  allowInsecureHttp: "soda:allowInsecureHttp",
 } as const;
+
+/** The environment variable that opts in to plain http like soda:allowInsecureHttp. */
+export const ALLOW_INSECURE_HTTP_ENV = "SODA_ALLOW_INSECURE_HTTP";
 
 type ConfigValues = Partial<Record<keyof typeof CONFIG_KEYS, string>>;
 
@@ -61,15 +69,19 @@ export function readStackConfig(config: StackConfig): ConfigValues {
 export function resolveSettings(config: ConfigValues, env: NodeJS.ProcessEnv = process.env): Settings {
   const hostFromEnv = nonEmpty(env.SODA_HOST) ?? nonEmpty(env.SODA_CLOUD_HOST);
   const useConfigHost = config.host !== undefined || config.region !== undefined;
-  const endpoint = resolveEndpoint(
+  const allowInsecureHttp = config.allowInsecureHttp !== undefined ? flag(CONFIG_KEYS.allowInsecureHttp, config.allowInsecureHttp) : flag(ALLOW_INSECURE_HTTP_ENV, env[ALLOW_INSECURE_HTTP_ENV]);
+  const insecureOptIn = { allowInsecureHttp, insecureHttpSettingName: `${CONFIG_KEYS.allowInsecureHttp} (or ${ALLOW_INSECURE_HTTP_ENV}=true)` };
+  const resolved = resolveEndpointWithSource(
     useConfigHost
-      ? { host: config.host, region: config.region, hostSettingName: CONFIG_KEYS.host, regionSettingName: CONFIG_KEYS.region }
-      : { host: hostFromEnv, hostSettingName: "SODA_HOST" },
+      ? { host: config.host, region: config.region, hostSettingName: CONFIG_KEYS.host, regionSettingName: CONFIG_KEYS.region, ...insecureOptIn }
+      : { host: hostFromEnv, hostSettingName: "SODA_HOST", regionSettingName: CONFIG_KEYS.region, ...insecureOptIn },
   );
   const apiKeyId = config.apiKeyId ?? nonEmpty(env.SODA_API_KEY_ID);
   const apiKeySecret = config.apiKeySecret ?? nonEmpty(env.SODA_API_KEY_SECRET);
   return {
-    endpoint,
+    endpoint: resolved.endpoint,
+    endpointSource: resolved.source,
+    insecureHttp: resolved.insecure,
     credentials: apiKeyId !== undefined && apiKeySecret !== undefined ? { apiKeyId, apiKeySecret } : undefined,
     requestTimeoutMs: positiveNumber(CONFIG_KEYS.requestTimeoutMs, config.requestTimeoutMs),
     operationTimeoutMs: positiveNumber(CONFIG_KEYS.operationTimeoutMs, config.operationTimeoutMs),
@@ -79,6 +91,14 @@ export function resolveSettings(config: ConfigValues, env: NodeJS.ProcessEnv = p
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function flag(setting: string, value: string | undefined): boolean {
+  if (value === undefined || value.trim() === "") return false;
+  const normalized = value.trim().toLowerCase();
+  if (normalized === "true" || normalized === "1") return true;
+  if (normalized === "false" || normalized === "0") return false;
+  throw new SettingsError(setting, `${setting} "${value}" must be true or false.`);
 }
 
 function positiveNumber(setting: string, value: string | undefined): number | undefined {
@@ -91,9 +111,17 @@ function positiveNumber(setting: string, value: string | undefined): number | un
 /** The message for missing admin credentials: names both ways to set them. */
 export function missingCredentialsMessage(resourceType: string): string {
   return (
-    `${resourceType} needs Soda Cloud credentials (a key id and its secret) of a user or service account with the MANAGE_DATASOURCES_AND_AGENTS permission, and did not find both. ` +
-    `Set them in stack config (\`pulumi config set soda:apiKeyId <id>\` and \`pulumi config set --secret -- soda:apiKeySecret <secret>\`) ` +
-    `or in the environment variables SODA_API_KEY_ID and SODA_API_KEY_SECRET. Generate the key in Soda Cloud under Profile > API Keys.`
+    `${resourceType} needs admin credentials for Soda Cloud and found none. ` +
+    "Set `pulumi config set soda:apiKeyId <id>` and `pulumi config set --secret -- soda:apiKeySecret <secret>`, or SODA_API_KEY_ID and SODA_API_KEY_SECRET. " +
+    "Use a key of a user or service account with the MANAGE_DATASOURCES_AND_AGENTS permission (Profile > API Keys)."
+  );
+}
+
+/** The warning for every operation over plain http to a host that is not loopback (soda:allowInsecureHttp). */
+export function insecureHttpWarning(endpoint: string): string {
+  return (
+    `INSECURE: ${endpoint} is plain http to a host that is not loopback, accepted because soda:allowInsecureHttp (or ${ALLOW_INSECURE_HTTP_ENV}) is true. ` +
+    "Key secrets cross the network unencrypted. Use this only for a Soda Cloud emulator on a network you trust."
   );
 }
 
@@ -102,25 +130,24 @@ export type CredentialsSource = "current" | "lastUp";
 
 /**
  * Runs an operation made with the admin credentials. A 401 or 403 there is about the credentials themselves, so
- * the error says where they come from, both ways, before Soda's own explanation. Refresh and destroy run with the
- * stack config recorded by the last `pulumi up` (the engine stores a dynamic provider's config in state), so their
- * errors also say how to use the current config.
+ * the error says where they come from before the detail. Refresh and destroy run with the stack config recorded by
+ * the last `pulumi up` (the engine stores a dynamic provider's config in state), so their errors also say how to
+ * use the current config.
  */
 export async function usingAdminCredentials<T>(resourceType: string, operation: () => Promise<T>, source: CredentialsSource = "current"): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    const problem =
-      error instanceof AuthenticationError ? "rejected" : error instanceof PermissionDeniedError ? "accepted, but without the permission needed for," : undefined;
-    if (problem === undefined) throw error;
-    const lastUp =
-      source === "lastUp"
-        ? "`pulumi refresh` and `pulumi destroy` use the stack config recorded by the last `pulumi up`: if you changed the admin key since, run `pulumi up` first, or add `--run-program`. "
-        : "";
-    throw new Error(
-      `Soda Cloud ${problem} the admin credentials ${resourceType} uses, taken from stack config soda:apiKeyId and soda:apiKeySecret, ` +
-        `or else from the environment variables SODA_API_KEY_ID and SODA_API_KEY_SECRET. ${lastUp}Set a valid key of a user or service account with ` +
-        `the MANAGE_DATASOURCES_AND_AGENTS permission in one of them (\`pulumi config set --secret -- soda:apiKeySecret <secret>\`). ${(error as Error).message}`,
-    );
+    if (!(error instanceof AuthenticationError || error instanceof PermissionDeniedError)) throw error;
+    const happened =
+      error instanceof AuthenticationError
+        ? `Soda Cloud (${error.endpoint}) rejected the admin key ${resourceType} uses (soda:apiKeyId, else SODA_API_KEY_ID).`
+        : `The admin key ${resourceType} uses (soda:apiKeyId, else SODA_API_KEY_ID) lacks the MANAGE_DATASOURCES_AND_AGENTS permission.`;
+    const todo =
+      error instanceof AuthenticationError
+        ? "Set a valid key of this region: `pulumi config set --secret -- soda:apiKeySecret <secret>`."
+        : "Grant it to the key's user or service account (Organization Settings > Roles), or set another key.";
+    const lastUp = source === "lastUp" ? " Refresh and destroy use the config of the last `pulumi up`: run `pulumi up` first, or add `--run-program`." : "";
+    throw new Error(`${happened} ${todo}${lastUp} ${error.detail}`.trim());
   }
 }

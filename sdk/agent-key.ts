@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../provider/shim";
 import { AGENT_NAME_TAKEN_BY_INPUT, REPLACE_ON_CHANGES_INPUT } from "../provider/internal-inputs";
 import { otherClaimant } from "./agent-names";
+import { warnIfAdminSecretIsPlainText } from "./config-secrets";
 import { readByIdError, refuseReadById, replaceOnChangesOf, withDefined } from "./resource-options";
 
 /** Arguments of a {@link SodaAgentKey}. */
@@ -15,7 +16,7 @@ export interface SodaAgentKeyArgs {
   /** Arbitrary values; any change to them creates a new key (and revokes the old one). */
   rotationTriggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
-   * Rotate once this much time has passed since the key was created: a whole number followed by `d`, `h` or `m`
+   * Rotate once this much time has passed since the key was created: a whole number from 1 to 999999 followed by `d`, `h` or `m`
    * (`"90d"`, `"12h"`, `"30m"`). The replacement shows in `pulumi preview` once it is due.
    */
   rotationPeriod?: pulumi.Input<string>;
@@ -87,5 +88,6 @@ export class SodaAgentKey extends pulumi.dynamic.Resource {
       "soda",
       "AgentKey",
     );
+    warnIfAdminSecretIsPlainText(this);
   }
 }

@@ -19,6 +19,21 @@ export interface EndpointSettings {
   /** How the settings are called where the user sets them, for error messages (e.g. `soda:host`). */
   hostSettingName?: string;
   regionSettingName?: string;
+  /**
+   * Accept plain `http://` to a host that is not loopback (an emulator in docker-compose or a cluster). The key
+   * secret then crosses the network unencrypted; callers warn on every use (soda:allowInsecureHttp).
+   */
+  allowInsecureHttp?: boolean;
+  /** How the opt-in is called where the user sets it, for error messages. */
+  insecureHttpSettingName?: string;
+}
+
+/** A resolved endpoint and the setting it came from, in words for messages (`soda:region "us"`). */
+export interface ResolvedEndpoint {
+  endpoint: string;
+  source: string;
+  /** Plain http to a host that is not loopback, accepted through the opt-in. */
+  insecure: boolean;
 }
 
 const LOOPBACK_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -29,9 +44,14 @@ function isLoopback(hostname: string): boolean {
 
 /**
  * The base URL (scheme, host and port, no trailing slash) that requests go to. Plain `http://` is refused unless
- * the host is loopback, because the key secret travels in every request's Authorization header.
+ * the host is loopback or the user opted in, because the key secret travels in every request's Authorization header.
  */
 export function resolveEndpoint(settings: EndpointSettings): string {
+  return resolveEndpointWithSource(settings).endpoint;
+}
+
+/** `resolveEndpoint`, saying also which setting the endpoint came from. */
+export function resolveEndpointWithSource(settings: EndpointSettings): ResolvedEndpoint {
   const hostSetting = settings.hostSettingName ?? "host";
   const regionSetting = settings.regionSettingName ?? "region";
   if (settings.host !== undefined && settings.host.trim() !== "") {
@@ -48,23 +68,25 @@ export function resolveEndpoint(settings: EndpointSettings): string {
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       throw new EndpointError(hostSetting, `${hostSetting} "${raw}" uses ${url.protocol}; Soda Cloud is reached over https.`);
     }
-    if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+    const insecure = url.protocol === "http:" && !isLoopback(url.hostname);
+    if (insecure && settings.allowInsecureHttp !== true) {
       throw new EndpointError(
         hostSetting,
-        `${hostSetting} "${raw}" uses plain http to a non-loopback host, which would send the API key unencrypted; use https (plain http is accepted only for 127.0.0.1 or localhost, e.g. the Soda Cloud emulator).`,
+        `${hostSetting} "${raw}" uses plain http to a host that is not loopback, which would send the key secret unencrypted. Use https. ` +
+          `For a Soda Cloud emulator on another host only, set ${settings.insecureHttpSettingName ?? "allowInsecureHttp"} to true.`,
       );
     }
     if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.username !== "" || url.password !== "") {
       throw new EndpointError(hostSetting, `${hostSetting} "${raw}" must be a bare host such as https://cloud.soda.io, without a path, query or credentials.`);
     }
-    return url.origin;
+    return { endpoint: url.origin, source: hostSetting, insecure };
   }
   if (settings.region !== undefined && settings.region.trim() !== "") {
     const region = settings.region.trim().toLowerCase();
     if (!(region in REGION_HOSTS)) {
       throw new EndpointError(regionSetting, `${regionSetting} "${settings.region}" is not a Soda Cloud region; use "eu" (cloud.soda.io) or "us" (cloud.us.soda.io).`);
     }
-    return REGION_HOSTS[region as Region];
+    return { endpoint: REGION_HOSTS[region as Region], source: `${regionSetting} "${region}"`, insecure: false };
   }
-  return DEFAULT_HOST;
+  return { endpoint: DEFAULT_HOST, source: `the default region (neither ${hostSetting} nor ${regionSetting} is set)`, insecure: false };
 }

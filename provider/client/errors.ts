@@ -13,6 +13,8 @@ export interface SodaCloudErrorDetails {
   operation: Operation;
   /** The endpoint the request went to, e.g. https://cloud.soda.io. */
   endpoint: string;
+  /** Where that endpoint came from, in words for messages (`soda:region "us"`); see Settings.endpointSource. */
+  endpointSource?: string;
   /** HTTP status, when a response arrived. */
   status?: number;
   /** Soda's error `code`, when the body had one. */
@@ -26,7 +28,8 @@ export interface SodaCloudErrorDetails {
 }
 
 /**
- * Base of every error the client raises. Messages read "what happened -> what to do -> Soda's own words", and
+ * Base of every error the client raises. Messages read "what happened -> what to do -> the detail" (Soda's own
+ * words, the low-level cause, the trace id), and
  * never contain a key secret or an Authorization header: the client never puts them in, and never attaches
  * lower-level error objects (which can hold request options) as `cause`.
  */
@@ -38,9 +41,12 @@ export class SodaCloudError extends Error {
   readonly sodaMessage?: string;
   readonly traceId?: string;
   readonly causeCode?: string;
+  /** The detail alone ("Detail: HTTP 401 …; trace id …."), for messages that explain the error in their own words. */
+  readonly detail: string;
 
   constructor(details: SodaCloudErrorDetails, happened: string, whatToDo: string) {
     super(composeMessage(details, happened, whatToDo));
+    this.detail = detailOf(details);
     this.name = new.target.name;
     this.operation = details.operation;
     this.endpoint = details.endpoint;
@@ -53,12 +59,19 @@ export class SodaCloudError extends Error {
 }
 
 function composeMessage(d: SodaCloudErrorDetails, happened: string, whatToDo: string): string {
-  const parts = [`Soda Cloud (${d.endpoint}): ${happened} while ${OPERATION_DESCRIPTIONS[d.operation]}.`, whatToDo];
-  const said = [d.status !== undefined ? `HTTP ${d.status}` : undefined, d.code, d.sodaMessage?.replace(/\.+$/, "")].filter((s) => s !== undefined && s !== "");
-  if (said.length > 0) parts.push(`Soda said: ${said.join(" ")}.`);
-  if (d.causeCode !== undefined) parts.push(`Cause: ${d.causeCode}.`);
-  if (d.traceId !== undefined) parts.push(`Trace id: ${d.traceId}.`);
-  return parts.filter((p) => p !== "").join(" ");
+  const what = `${happened.charAt(0).toUpperCase()}${happened.slice(1)} while ${OPERATION_DESCRIPTIONS[d.operation]} at ${d.endpoint}.`;
+  return [what, whatToDo, detailOf(d)].filter((p) => p !== "").join(" ");
+}
+
+/** "Detail: HTTP 401 unauthorized "Bad credentials"; cause ECONNREFUSED; trace id abc." or "" when there is none. */
+export function detailOf(d: Pick<SodaCloudErrorDetails, "status" | "code" | "sodaMessage" | "causeCode" | "traceId">): string {
+  const said = [d.status !== undefined ? `HTTP ${d.status}` : undefined, d.code, d.sodaMessage !== undefined ? JSON.stringify(d.sodaMessage.replace(/\.+$/, "")) : undefined];
+  const parts = [
+    said.filter((s) => s !== undefined && s !== "").join(" "),
+    d.causeCode !== undefined ? `cause ${d.causeCode}` : "",
+    d.traceId !== undefined ? `trace id ${d.traceId}` : "",
+  ].filter((p) => p !== "");
+  return parts.length > 0 ? `Detail: ${parts.join("; ")}.` : "";
 }
 
 /** 400: Soda refused the request as malformed, or (for a runner delete) because the runner is in use. */
@@ -105,13 +118,13 @@ export function errorFromStatus(details: SodaCloudErrorDetails & { status: numbe
     case 401:
       return new AuthenticationError(
         details,
-        "the API key was not accepted",
-        "Check that the key id and secret are right, that the key was not revoked or its user deactivated, and that it belongs to this region (EU keys work only on cloud.soda.io, US keys only on cloud.us.soda.io). Agent (runner) keys cannot call the REST API: use a personal or service-account API key.",
+        "Soda Cloud did not accept the key",
+        "Check the key id and secret, that the key is not revoked, and that it belongs to this region (EU keys work only on cloud.soda.io, US keys only on cloud.us.soda.io). Agent keys cannot call the API: use a personal or service-account API key.",
       );
     case 403:
       return new PermissionDeniedError(
         details,
-        "the API key lacks the permission for this",
+        "the key lacks the permission for this",
         "Use a key whose user or service account has the MANAGE_DATASOURCES_AND_AGENTS permission (Soda Cloud: Organization Settings > Roles).",
       );
     case 404:
@@ -122,11 +135,11 @@ export function errorFromStatus(details: SodaCloudErrorDetails & { status: numbe
       return new RateLimitError(
         details,
         "the rate limit was still exceeded after pacing and retries",
-        "Another process may be using the same Soda Cloud organisation heavily; wait a minute and run the command again, or lower Pulumi's --parallel.",
+        "Something else may be using the same organisation heavily. Wait a minute and run the command again, or lower `--parallel`.",
       );
     default:
       if (status >= 500) {
-        return new InternalServerError(details, "Soda Cloud had an internal error", "This is usually temporary; run the command again in a few minutes. If it persists, contact Soda support with the trace id.");
+        return new InternalServerError(details, "Soda Cloud failed with an internal error", "This is usually temporary: run the command again in a few minutes. If it persists, contact Soda support with the trace id.");
       }
       return new UnexpectedStatusError(details, `unexpected HTTP ${status}`, "");
   }

@@ -24,6 +24,8 @@ export interface Credentials {
 export interface SodaCloudClientOptions {
   /** Base URL from `resolveEndpoint`, e.g. https://cloud.soda.io. */
   endpoint: string;
+  /** Where the endpoint came from, for messages (`soda:region "us"`). */
+  endpointSource?: string;
   credentials: Credentials;
   /** Time limit of one HTTP attempt, in milliseconds. Default 30 000. */
   requestTimeoutMs?: number;
@@ -55,6 +57,7 @@ export type Runner = wire.Runner;
  */
 export class SodaCloudClient {
   readonly endpoint: string;
+  private readonly endpointSource?: string;
   private readonly authorization: string;
   private readonly requestTimeoutMs: number;
   private readonly operationTimeoutMs: number;
@@ -66,6 +69,7 @@ export class SodaCloudClient {
 
   constructor(options: SodaCloudClientOptions) {
     this.endpoint = options.endpoint;
+    this.endpointSource = options.endpointSource;
     // Held only as the header value; never logged, never placed in an error.
     this.authorization = `Basic ${Buffer.from(`${options.credentials.apiKeyId}:${options.credentials.apiKeySecret}`).toString("base64")}`;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -145,7 +149,7 @@ export class SodaCloudClient {
     path: string,
     schema: S | undefined,
   ): Promise<z.infer<S>> {
-    const details: SodaCloudErrorDetails = { operation, endpoint: this.endpoint };
+    const details: SodaCloudErrorDetails = { operation, endpoint: this.endpoint, endpointSource: this.endpointSource };
     const deadline = this.clock.now() + this.operationTimeoutMs;
     const deadlineSignal = new AbortController();
     const deadlineTimer = setTimeout(() => deadlineSignal.abort(), this.operationTimeoutMs);

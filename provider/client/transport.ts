@@ -55,7 +55,7 @@ export class Transport {
         throw new TimeoutError(
           options.details,
           timedOut ? `no response within ${options.timeoutMs} ms` : "the operation's deadline passed",
-          "Soda Cloud may be slow or unreachable from here; check the network, then run the command again (the time limits are the soda:requestTimeoutMs and soda:operationTimeoutMs settings).",
+          "Soda Cloud may be slow or unreachable from here. Check the network, then run the command again; the limits are soda:requestTimeoutMs and soda:operationTimeoutMs.",
         );
       }
       throw connectionError(error, options.details);
@@ -86,7 +86,7 @@ function connectionError(error: unknown, details: SendOptions["details"]): Conne
   const err = new ConnectionError(
     { ...details, causeCode: code },
     notSent ? "could not connect" : "the connection failed before a response arrived",
-    "Check that the host setting (soda:host or SODA_HOST) is right and Soda Cloud is reachable from this machine, then run the command again.",
+    `Check ${details.endpointSource ?? "soda:host (or SODA_HOST)"} and that this machine can reach it, then run the command again.`,
   );
   err.requestSent = !notSent;
   return err;

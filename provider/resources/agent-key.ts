@@ -6,7 +6,7 @@ import { isRotationDue } from "../rotation";
 import { usingAdminCredentials } from "../settings";
 import { agentKeyInputs } from "../schemas/inputs";
 import { CURRENT_STATE_VERSION, readAgentKeyState, type AgentKeyState } from "../schemas/state";
-import { AGENT_NAME_TAKEN_BY_INPUT, CHECKED_AT_INPUT, REPLACE_REQUESTED_AT_INPUT, replaceOnChangesInput, stampedTime } from "../internal-inputs";
+import { AGENT_NAME_TAKEN_BY_INPUT, CHECKED_AT_INPUT, ENDPOINT_INPUT, REPLACE_REQUESTED_AT_INPUT, replaceOnChangesInput, stampedEndpoint, stampedTime } from "../internal-inputs";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
 import { definedOnly } from "./outputs";
@@ -18,14 +18,16 @@ const RESOURCE = "SodaAgentKey";
  * The lifecycle of a Soda Agent (runner) key.
  *
  * Soda Cloud mints a runner key with `POST /api/v1/runners` and returns no runner: the runner appears only when an
- * agent registers with the key under its configured name. So the key is identified by its key id, the runner is
- * found by name until it has registered and by id after that, and deleting the runner is the only revocation.
+ * agent registers with the key under its configured name. So the key is identified by its key id; a runner under
+ * its name is recorded as its own only when it can be tied to the key (runner-ownership.ts), and deleting that
+ * runner is the only revocation. Every operation on an existing key goes to the endpoint it was created at.
  */
 export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
   return {
     async check(olds, news) {
+      const settings = await ctx.checkedSettings(RESOURCE, true);
       const now = new Date(ctx.clock.now()).toISOString();
-      const stamps: Record<string, string> = {};
+      const stamps: Record<string, string> = { [ENDPOINT_INPUT]: settings.endpoint };
       if (typeof news.rotationPeriod === "string") stamps[CHECKED_AT_INPUT] = now;
       const isUpdate = olds.agentName !== undefined;
       if (isUpdate && replaceOnChangesInput(news).includes("rotationPeriod") && olds.rotationPeriod !== news.rotationPeriod) {
@@ -47,6 +49,8 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
     // `pulumi refresh`, on the stored inputs of the last `up`.
     async diff(_id, olds, news) {
       const old = readAgentKeyState(olds);
+      const configured = stampedEndpoint(news);
+      if (configured !== undefined && configured !== old.endpoint) throw new Error(endpointMovedMessage(old, configured, ctx.settings().endpointSource));
       const replaces: string[] = [];
       if (isUnknown(news.agentName) || news.agentName !== old.agentName) replaces.push("agentName");
       if (triggersChanged(old.rotationTriggers, news.rotationTriggers)) replaces.push("rotationTriggers");
@@ -70,9 +74,8 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
         const clash = await findRunnerByName(client, args.agentName);
         if (clash !== undefined) {
           throw new Error(
-            `An agent named "${args.agentName}" is already registered in Soda Cloud (runner id ${clash.id}), and agent names are unique. ` +
-              `A SodaAgentKey creates the key its agent registers with, so it cannot adopt an agent that registered with another key. ` +
-              `Choose another agentName, or delete that agent in Soda Cloud (Agents page) if it is no longer used, then run \`pulumi up\` again.`,
+            `An agent named "${args.agentName}" is already registered in Soda Cloud (runner ${clash.id}), and agent names are unique, so a new key could never register under it. ` +
+              "Choose another agentName, or delete that agent in Soda Cloud (Agents page) if it is unused, then run `pulumi up` again.",
           );
         }
         const key = await client.createRunnerKey();
@@ -86,23 +89,43 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
           runnerId: "",
           registered: false,
         };
+        ctx.ownership.noteKey(state);
         return { id: key.apiKeyId, outs: definedOnly(state) };
       });
     },
 
     async read(id, props) {
       const state = readAgentKeyState(props);
-      const client = ctx.adminClient(RESOURCE);
-      const runner = await usingAdminCredentials(RESOURCE, () =>
-        state.runnerId !== "" ? client.getRunner(state.runnerId) : findRunnerByName(client, state.agentName),
-      "lastUp");
-      if (runner === undefined) {
-        // A runner that registered and is gone took its key with it: report the key gone so `up` makes a new one.
-        // A key that never registered has nothing to find yet, and stays.
-        return state.registered ? {} : { id, props: state };
-      }
-      // The secret cannot be read back from Soda; it is carried forward from state.
-      return { id, props: { ...state, runnerId: runner.id, registered: true } };
+      const client = ctx.adminClient(RESOURCE, state);
+      return usingAdminCredentials(
+        RESOURCE,
+        async () => {
+          ctx.ownership.noteKey(state);
+          if (state.runnerId !== "") {
+            const runner = await client.getRunner(state.runnerId);
+            if (runner === undefined) {
+              ctx.ownership.forgetKey(state);
+              await ctx.warn(
+                `${describeKey(state)}: its agent (runner ${state.runnerId}) was deleted in Soda Cloud, which revoked the key, so refresh removed the key from the stack. ` +
+                  "The next `pulumi up` creates a new key; the agent needs it to run again.",
+              );
+              return {};
+            }
+            if (runner.name !== state.agentName) await ctx.warn(renamedMessage(state, runner));
+            return { id, props: state };
+          }
+          // Not registered yet (or not seen): a runner under the name is recorded only when it can be tied to the key.
+          const runner = await findRunnerByName(client, state.agentName);
+          if (runner === undefined) return { id, props: state };
+          const tie = ctx.ownership.tie(state, runner);
+          if (!tie.tied) {
+            await ctx.warn(leftAloneMessage(state, runner, tie.reason));
+            return { id, props: state };
+          }
+          return { id, props: { ...state, runnerId: runner.id, registered: true } };
+        },
+        "lastUp",
+      );
     },
 
     // Every argument that changes the key forces replacement, and a new rotationPeriod alone is no change (see
@@ -113,33 +136,85 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
 
     async delete(_id, props) {
       const state = readAgentKeyState(props);
-      const client = ctx.adminClient(RESOURCE);
-      await usingAdminCredentials(RESOURCE, async () => {
-        const runnerId = state.runnerId !== "" ? state.runnerId : (await findRunnerByName(client, state.agentName))?.id;
-        if (runnerId === undefined) {
-          await ctx.warn(
-            `${RESOURCE} "${state.agentName}": key ${state.apiKeyId} never registered an agent, and Soda Cloud has no API to revoke such a key, so it stays valid. ` +
-              `Its secret was only in this stack's state; if it may have leaked, ask Soda support to revoke key ${state.apiKeyId}.`,
-          );
-          return;
-        }
-        try {
-          await client.deleteRunner(runnerId);
-        } catch (error) {
-          if (error instanceof BadRequestError) {
-            throw new Error(
-              `Soda Cloud refused to delete agent "${state.agentName}" (runner ${runnerId}), which would revoke its key: it is in use (a scan is running) or it is a Soda-hosted agent. ` +
-                `Wait for running scans to finish, or stop the agent, then run the command again. ${error.message}`,
-            );
+      const client = ctx.adminClient(RESOURCE, state);
+      await usingAdminCredentials(
+        RESOURCE,
+        async () => {
+          ctx.ownership.noteKey(state);
+          const runner = await ownRunnerToDelete(ctx, client, state);
+          if (runner === undefined) return;
+          try {
+            await client.deleteRunner(runner.id);
+          } catch (error) {
+            if (error instanceof BadRequestError) {
+              throw new Error(
+                `Soda Cloud refused to delete agent "${state.agentName}" (runner ${runner.id}), which would revoke its key: it is in use (a scan is running) or Soda-hosted. ` +
+                  `Wait for running scans to finish, or stop the agent, then run the command again. ${error.detail}`,
+              );
+            }
+            throw error;
           }
-          throw error;
-        }
-      }, "lastUp");
+        },
+        "lastUp",
+      );
+      ctx.ownership.forgetKey(state);
     },
   };
+}
+
+/**
+ * The runner a delete may remove: the one the key recorded, while it still has the key's agent name, or else one
+ * under that name that can be tied to the key now. Anything else is left alone, with a warning saying so.
+ */
+async function ownRunnerToDelete(ctx: ProviderContext, client: SodaCloudClient, state: AgentKeyState): Promise<Runner | undefined> {
+  if (state.runnerId !== "") {
+    const runner = await client.getRunner(state.runnerId);
+    // Gone already: deleted out of band, which revoked the key.
+    if (runner === undefined) return undefined;
+    if (runner.name === state.agentName) return runner;
+    await ctx.warn(renamedMessage(state, runner));
+    return undefined;
+  }
+  const runner = await findRunnerByName(client, state.agentName);
+  if (runner === undefined) {
+    await ctx.warn(
+      `${describeKey(state)} never registered an agent, and Soda Cloud has no API to revoke such a key, so it stays valid. ` +
+        "Its secret was only in this stack's state; if it may have leaked, ask Soda support to revoke it.",
+    );
+    return undefined;
+  }
+  const tie = ctx.ownership.tie(state, runner);
+  if (tie.tied) return runner;
+  await ctx.warn(leftAloneMessage(state, runner, tie.reason));
+  return undefined;
 }
 
 async function findRunnerByName(client: SodaCloudClient, agentName: string): Promise<Runner | undefined> {
   return (await client.listRunners()).find((runner) => runner.name === agentName);
 }
 
+/** How warnings name a key: by its agent name and key id (a dynamic provider is not told the resource's name). */
+function describeKey(state: AgentKeyState): string {
+  return `SodaAgentKey "${state.agentName}" (key ${state.apiKeyId})`;
+}
+
+function leftAloneMessage(state: AgentKeyState, runner: Runner, reason: string): string {
+  return (
+    `${describeKey(state)}: agent "${runner.name}" (runner ${runner.id}) was left alone because ${reason}. ` +
+    "If that agent runs with this key, delete it in Soda Cloud (Agents page) when you want the key revoked."
+  );
+}
+
+function renamedMessage(state: AgentKeyState, runner: Runner): string {
+  return (
+    `${describeKey(state)}: its agent (runner ${runner.id}) is now named "${runner.name}", so destroy and rotation leave it alone and the key stays valid. ` +
+    "Rename the agent back, or delete it in Soda Cloud (Agents page) to revoke the key."
+  );
+}
+
+function endpointMovedMessage(state: AgentKeyState, configured: string, source: string): string {
+  return (
+    `${describeKey(state)} was created at ${state.endpoint}, but ${source} now points at ${configured}. A key lives where it was created. ` +
+    "Set the old endpoint back, or move the key: `pulumi destroy --target <urn>` (it runs with the last up's config), then `pulumi up`."
+  );
+}

@@ -3,6 +3,7 @@ import { AuthenticationError } from "../client/errors";
 import type { ProviderContext } from "../context";
 import { apiKeyInputs } from "../schemas/inputs";
 import { CURRENT_STATE_VERSION, readApiKeyState, type ApiKeyState } from "../schemas/state";
+import { ENDPOINT_INPUT, stampedEndpoint } from "../internal-inputs";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
 import { definedOnly } from "./outputs";
@@ -14,12 +15,15 @@ const RESOURCE = "SodaApiKey";
 /**
  * The lifecycle of a Soda Cloud API key (personal or service account). Soda publishes no endpoint to create, list
  * or revoke these, so the resource takes a key generated in Soda Cloud, verifies it with the key itself
- * (`GET /api/v1/test-login`, no admin credentials), and on refresh notices when Soda stops accepting it.
+ * (`GET /api/v1/test-login`, no admin credentials), and on refresh notices when Soda stops accepting it. A key
+ * belongs to the endpoint (region) it was verified at: refresh checks it there, and a config that points elsewhere
+ * replaces the resource (the new one verifies the key where the config points).
  */
 export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
   return {
     async check(_olds, news) {
-      return { inputs: news, failures: checkInputs(apiKeyInputs, news) };
+      const settings = await ctx.checkedSettings(RESOURCE, false);
+      return { inputs: { ...news, [ENDPOINT_INPUT]: settings.endpoint }, failures: checkInputs(apiKeyInputs, news) };
     },
 
     // No network here: diff runs during preview.
@@ -29,6 +33,8 @@ export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.Res
       if (isUnknown(news.apiKeyId) || news.apiKeyId !== old.apiKeyId) replaces.push("apiKeyId");
       if (isUnknown(news.apiKeySecret) || news.apiKeySecret !== old.apiKeySecret) replaces.push("apiKeySecret");
       if (triggersChanged(old.rotationTriggers, news.rotationTriggers)) replaces.push("rotationTriggers");
+      const configured = stampedEndpoint(news);
+      if (configured !== undefined && configured !== old.endpoint) replaces.push("endpoint");
       return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
     },
 
@@ -39,7 +45,7 @@ export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.Res
       try {
         ({ organisationName } = await client.testLogin());
       } catch (error) {
-        if (error instanceof AuthenticationError) throw rejectedKeyError(args.apiKeyId, client.endpoint, error);
+        if (error instanceof AuthenticationError) throw rejectedKeyError(args.apiKeyId, client.endpoint, error, ctx.ownership.isAgentKey(args.apiKeyId));
         throw error;
       }
       const state: ApiKeyState = {
@@ -56,16 +62,22 @@ export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.Res
 
     async read(id, props) {
       const state = readApiKeyState(props);
-      const client = ctx.clientWithKey(state);
+      const client = ctx.clientWithKey(state, state);
       try {
         const { organisationName } = await client.testLogin();
         ctx.apiKeysInUse.add(state.apiKeyId);
         // verifiedAt keeps the time of creation so that a refresh of a healthy key changes nothing.
         return { id, props: { ...state, organisationName } };
       } catch (error) {
-        // Soda no longer accepts the key (revoked, user deactivated): report it gone; the next `up` fails at
-        // create with the explanation until a new key is supplied.
-        if (error instanceof AuthenticationError) return {};
+        // Soda no longer accepts the key (revoked, user deactivated): report it gone, and say now that the next `up`
+        // needs a new key (its preview shows a plain create, which fails at `up` with the old key).
+        if (error instanceof AuthenticationError) {
+          await ctx.warn(
+            `${RESOURCE} (key ${state.apiKeyId}): Soda Cloud (${state.endpoint}) no longer accepts this key (revoked, or its user or service account deactivated), so refresh removed it from the stack. ` +
+              `Generate a new key in Soda Cloud (Profile > API Keys) and set it on this SodaApiKey: the next \`pulumi up\` fails with the old one. ${error.detail}`,
+          );
+          return {};
+        }
         throw error;
       }
     },
@@ -80,18 +92,18 @@ export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.Res
       // A replacement that kept the key id (new rotationTriggers, `up --replace`) created its successor first.
       if (ctx.apiKeysInUse.has(state.apiKeyId)) return;
       await ctx.warn(
-        `${RESOURCE}: Soda Cloud has no API to revoke API keys, so key ${state.apiKeyId} stays valid after this resource is deleted. ` +
-          `Revoke it in Soda Cloud (Profile > API Keys, or deactivate its service account) if it is no longer needed.`,
+        `${RESOURCE} (key ${state.apiKeyId}): Soda Cloud has no API to revoke API keys, so the key stays valid after this resource is deleted. ` +
+          "Revoke it in Soda Cloud (Profile > API Keys, or deactivate its service account) if it is no longer needed.",
       );
     },
   };
 }
 
-function rejectedKeyError(apiKeyId: string, endpoint: string, cause: AuthenticationError): Error {
+function rejectedKeyError(apiKeyId: string, endpoint: string, cause: AuthenticationError, isAgentKey: boolean): Error {
+  const why = isAgentKey
+    ? "It is the key of a SodaAgentKey in this stack, and agent keys cannot call the API."
+    : "It is unknown or revoked, its user or service account is deactivated, it belongs to the other region (set soda:region), or it is an agent key, which cannot call the API.";
   return new Error(
-    `Soda Cloud (${endpoint}) does not accept API key ${apiKeyId}: it is unknown, revoked (or its user or service account deactivated), ` +
-      `or it belongs to the other region (EU keys work only on https://cloud.soda.io, US keys only on https://cloud.us.soda.io; ` +
-      `the endpoint comes from soda:host or soda:region, else SODA_HOST). Generate a new key in Soda Cloud (Profile > API Keys) and set it on this SodaApiKey. ` +
-      (cause.traceId !== undefined ? `Trace id: ${cause.traceId}.` : ""),
+    `Soda Cloud (${endpoint}) does not accept API key ${apiKeyId}. ${why} Generate an API key in Soda Cloud (Profile > API Keys) and set it on this SodaApiKey. ${cause.detail}`.trim(),
   );
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ROTATION_PERIOD_HINT, parseRotationPeriod } from "../rotation";
+import { rotationPeriodProblem } from "../rotation";
 
 /**
  * Resource inputs, strict: an argument we do not know is an error (it is most likely misspelled), and every
@@ -17,9 +17,10 @@ const agentName = z
 
 const rotationTriggers = z.record(z.string(), z.string("must be a string"), "must be a map of strings to strings");
 
-const rotationPeriod = z
-  .string("must be a string")
-  .refine((p) => parseRotationPeriod(p) !== undefined, { message: `is not a rotation period; ${ROTATION_PERIOD_HINT}` });
+const rotationPeriod = z.string("must be a string").superRefine((p, ctx) => {
+  const problem = rotationPeriodProblem(p);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+});
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

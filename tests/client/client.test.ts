@@ -160,7 +160,7 @@ describe("SodaCloudClient against the emulator", () => {
     await env.faults([{ method: "GET", path: "/api/v1/test-login", latencyMs: 300 }]);
     const error = await client({ requestTimeoutMs: 50, retry: { ...FAST_RETRY, maxAttempts: 2 } }).testLogin().catch((e) => e);
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error.message).toMatch(/no response within 50 ms/);
+    expect(error.message).toMatch(/^No response within 50 ms/);
   });
 
   it("retries a create whose connection was refused (the request never left)", async () => {

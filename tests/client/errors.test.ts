@@ -32,9 +32,31 @@ describe("errorFromStatus", () => {
     expect(error.code).toBe("c");
     expect(error.traceId).toBe("t-1");
     expect(error.operation).toBe("listRunners");
-    expect(error.message).toContain("Trace id: t-1");
+    expect(error.message).toContain("trace id t-1");
     expect(error.message).toContain(`HTTP ${status}`);
-    expect(error.message).toContain("listing agents");
+    expect(error.message).toContain("listing agents (GET /api/v1/runners) at https://cloud.soda.io.");
+    // What happened and what to do come first, in under 400 characters; the detail follows.
+    expect(error.message.indexOf("Detail: ")).toBeGreaterThan(0);
+    expect(error.message.indexOf("Detail: ")).toBeLessThan(400);
+    expect(error.detail).toBe(`Detail: HTTP ${status} c "m"; trace id t-1.`);
+    expect(error.message.endsWith(error.detail)).toBe(true);
+    // The endpoint is named once.
+    expect(error.message.split("https://cloud.soda.io").length - 1).toBe(1);
+  });
+
+  it("names the setting an unreachable endpoint came from (soda:region, not only soda:host)", async () => {
+    const { ConnectionError } = await import("../../provider/client/errors");
+    const { Transport } = await import("../../provider/client/transport");
+    const transport = new Transport();
+    try {
+      const error = await transport
+        .send({ method: "GET", url: "http://127.0.0.1:1/api/v1/test-login", headers: {}, timeoutMs: 5_000, details: { operation: "testLogin", endpoint: "http://127.0.0.1:1", endpointSource: 'soda:region "us"' } })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as Error).message).toMatch(/^Could not connect while verifying the API key \(GET \/api\/v1\/test-login\) at http:\/\/127\.0\.0\.1:1\. Check soda:region "us" and that this machine can reach it/);
+    } finally {
+      await transport.close();
+    }
   });
 
   it("tells what to do on 401 and 403", () => {

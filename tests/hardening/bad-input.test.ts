@@ -112,7 +112,7 @@ const CASES: Case[] = [
     args: { agentName: "a", rotationPeriod: "1 fortnight" },
     stage: "check",
     names: "rotationPeriod",
-    fix: /whole number followed by d, h or m/,
+    fix: /whole number from 1 to 999999 followed by d, h or m/,
   },
   { name: "rotationPeriod a number", resource: "agentKey", args: { agentName: "a", rotationPeriod: 90 }, stage: "check", names: "rotationPeriod", fix: /must be a string/ },
   { name: "rotationTriggers a string", resource: "agentKey", args: { agentName: "a", rotationTriggers: "v2" }, stage: "check", names: "rotationTriggers", fix: /must be a map of strings to strings/ },

@@ -1,0 +1,154 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ProcessContext } from "../../provider/context";
+import { agentKeyLifecycle } from "../../provider/resources/agent-key";
+import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
+import { FakeClock } from "../support/fake-clock";
+
+/**
+ * A SodaAgentKey acts only on a runner it can show is its own (provider/resources/runner-ownership.ts), and every
+ * operation on an existing key goes to the endpoint it was created at.
+ */
+let env: EmulatorFixture;
+let ctx: ProcessContext;
+let warnings: string[];
+
+function lifecycle(extraEnv: Record<string, string> = {}) {
+  ctx = new ProcessContext({
+    clock: new FakeClock("2026-03-01T00:00:00.000Z", true),
+    env: { SODA_HOST: env.url, SODA_API_KEY_ID: env.admin.apiKeyId, SODA_API_KEY_SECRET: env.admin.apiKeySecret, ...extraEnv },
+    warn: (m) => warnings.push(m),
+  });
+  return agentKeyLifecycle(ctx);
+}
+
+const runners = async () => (await env.state()).runners as { id: string; name: string }[];
+const revoked = async (apiKeyId: string) => (await env.state()).apiKeys.find((k: { apiKeyId: string }) => k.apiKeyId === apiKeyId).revoked as boolean;
+
+beforeEach(async () => {
+  warnings = [];
+  env = await emulatorFixture();
+});
+afterEach(async () => {
+  await ctx?.close();
+  await env.close();
+});
+
+describe("SodaAgentKey ownership", () => {
+  it("records a runner under its name on refresh when no other key of the stack can claim it", async () => {
+    const provider = lifecycle();
+    const { id, outs } = await provider.create({ agentName: "solo" });
+    const { json } = await env.register(outs, "solo");
+    expect((await provider.read(id, outs)).props).toMatchObject({ runnerId: json.runner.id, registered: true });
+    expect(warnings).toEqual([]);
+  });
+
+  it("never gives one runner to two keys of one name: refresh records it for neither, and says so for each", async () => {
+    const provider = lifecycle();
+    const first = await provider.create({ agentName: "twin" });
+    const second = await provider.create({ agentName: "twin" });
+    await env.register(second.outs, "twin");
+    expect((await provider.read(first.id, first.outs)).props).toMatchObject({ runnerId: "", registered: false });
+    expect((await provider.read(second.id, second.outs)).props).toMatchObject({ runnerId: "", registered: false });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(new RegExp(`^SodaAgentKey "twin" \\(key ${first.id}\\): agent "twin" \\(runner [0-9a-f-]+\\) was left alone because key ${second.id} of this stack has the same agent name`));
+    for (const warning of warnings) expect(warning.length).toBeLessThan(400);
+  });
+
+  it("a replaced key's delete never removes the runner its successor's agent registered (create-first replacement)", async () => {
+    const provider = lifecycle();
+    const old = await provider.create({ agentName: "rotating" });
+    const successor = await provider.create({ agentName: "rotating" });
+    await env.register(successor.outs, "rotating");
+    await provider.delete(old.id, old.outs);
+    expect(await runners()).toHaveLength(1);
+    expect(await revoked(successor.id)).toBe(false);
+    expect(warnings).toEqual([expect.stringMatching(/^SodaAgentKey "rotating" \(key [0-9a-f-]+\): agent "rotating" \(runner [0-9a-f-]+\) was left alone because key [0-9a-f-]+ of this stack has the same agent name/)]);
+  });
+
+  it("a delete-first replacement revokes the old key and leaves the name free for the new one", async () => {
+    const provider = lifecycle();
+    const old = await provider.create({ agentName: "rotating" });
+    await env.register(old.outs, "rotating");
+    await provider.delete(old.id, old.outs);
+    expect(await revoked(old.id)).toBe(true);
+    const successor = await provider.create({ agentName: "rotating" });
+    expect((await env.register(successor.outs, "rotating")).status).toBe(200);
+    expect(warnings).toEqual([]);
+  });
+
+  it("delete leaves alone a recorded runner that no longer has the key's agent name, and says the key stays valid", async () => {
+    const provider = lifecycle();
+    const { id, outs } = await provider.create({ agentName: "before" });
+    await env.register(outs, "before");
+    const { props } = await provider.read(id, outs);
+    await env.register(outs, "after");
+    await provider.delete(id, props);
+    expect(await runners()).toEqual([expect.objectContaining({ name: "after" })]);
+    expect(await revoked(id)).toBe(false);
+    expect(warnings).toEqual([expect.stringMatching(/is now named "after", so destroy and rotation leave it alone and the key stays valid/)]);
+  });
+
+  it("refresh says what it dropped: a recorded runner deleted out of band, and what the next up does", async () => {
+    const provider = lifecycle();
+    const { id, outs } = await provider.create({ agentName: "dropped" });
+    const { json } = await env.register(outs, "dropped");
+    const { props } = await provider.read(id, outs);
+    await fetch(`${env.url}/api/v1/runners/${json.runner.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Basic ${Buffer.from(`${env.admin.apiKeyId}:${env.admin.apiKeySecret}`).toString("base64")}` },
+    });
+    expect(await provider.read(id, props)).toEqual({});
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`^SodaAgentKey "dropped" \\(key ${id}\\): its agent \\(runner ${json.runner.id}\\) was deleted in Soda Cloud.*The next \`pulumi up\` creates a new key`)),
+    ]);
+  });
+});
+
+describe("SodaAgentKey endpoint", () => {
+  it("reads and deletes an existing key where it was created, whatever the config points at now", async () => {
+    const { id, outs } = await lifecycle().create({ agentName: "lives-here" });
+    await env.register(outs, "lives-here");
+    // The config now points at a host where nothing listens.
+    const moved = lifecycle({ SODA_HOST: "http://127.0.0.1:1" });
+    const { props } = await moved.read(id, outs);
+    expect(props).toMatchObject({ registered: true, endpoint: env.url });
+    await moved.delete(id, props);
+    expect(await revoked(id)).toBe(true);
+  });
+
+  it("refuses at preview a config that moved away from where the key lives, saying how to move it", async () => {
+    const { outs } = await lifecycle().create({ agentName: "stays" });
+    const moved = lifecycle({ SODA_HOST: "http://127.0.0.1:1" });
+    const { inputs } = await moved.check({ agentName: "stays" }, { agentName: "stays" });
+    expect(inputs.__endpoint).toBe("http://127.0.0.1:1");
+    const error = await moved.diff(outs.apiKeyId, outs, inputs).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe(
+      `SodaAgentKey "stays" (key ${outs.apiKeyId}) was created at ${env.url}, but SODA_HOST now points at http://127.0.0.1:1. A key lives where it was created. ` +
+        "Set the old endpoint back, or move the key: `pulumi destroy --target <urn>` (it runs with the last up's config), then `pulumi up`.",
+    );
+    expect((error as Error).message.length).toBeLessThan(400);
+    // The stored inputs of the last up (what refresh diffs) carry the old endpoint: no move.
+    const { inputs: stored } = await lifecycle().check({}, { agentName: "stays" });
+    expect((await moved.diff(outs.apiKeyId, outs, stored)).changes).toBe(false);
+  });
+});
+
+describe("settings at preview", () => {
+  it.each([
+    [{ SODA_HOST: "http://soda.example.com" }, /^SodaAgentKey: SODA_HOST "http:\/\/soda\.example\.com" uses plain http/],
+    [{ SODA_HOST: "not a url" }, /^SodaAgentKey: SODA_HOST "not a url" is not a valid URL/],
+    [{ SODA_API_KEY_ID: "" }, /^SodaAgentKey needs admin credentials for Soda Cloud and found none/],
+  ])("check refuses %j without a request", async (extraEnv, message) => {
+    const before = env.emulator.requests().length;
+    await expect(lifecycle(extraEnv).check({}, { agentName: "a" })).rejects.toThrow(message);
+    expect(env.emulator.requests().length).toBe(before);
+  });
+
+  it("plain http to another host passes only with the opt-in, and then warns loudly, once per process", async () => {
+    const provider = lifecycle({ SODA_HOST: "http://soda-emulator:8080", SODA_ALLOW_INSECURE_HTTP: "true" });
+    await provider.check({}, { agentName: "a" });
+    await provider.check({}, { agentName: "b" });
+    expect(warnings).toEqual([expect.stringMatching(/^INSECURE: http:\/\/soda-emulator:8080 is plain http to a host that is not loopback/)]);
+  });
+});
