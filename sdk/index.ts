@@ -3,8 +3,9 @@
  *
  * - {@link SodaAgentKey}: a Soda Agent (runner) key, created and revoked through the Soda Cloud API.
  * - {@link SodaApiKey}: a Soda Cloud API key generated in Soda Cloud, verified and exposed as secrets.
- * - {@link SodaAgent}: a Soda Agent on Kubernetes with its key, Secret and Helm release.
+ *
+ * The Kubernetes component `SodaAgent` is imported from `pulumi-soda-cloud/kubernetes`, so that this entry point
+ * needs no `@pulumi/kubernetes`.
  */
 export { SodaAgentKey, type SodaAgentKeyArgs } from "./agent-key";
 export { SodaApiKey, type SodaApiKeyArgs } from "./api-key";
-export { SodaAgent, type SodaAgentArgs, keySecretName, API_KEY_ID_DATA_KEY, API_KEY_SECRET_DATA_KEY, DEFAULT_CHART_REPO } from "./agent";

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { SodaAgent } from "pulumi-soda-cloud";
+import { SodaAgent } from "pulumi-soda-cloud/kubernetes";
 
 const config = new pulumi.Config();
 

@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
-import { plaintextStrings, pulumi, sdk, setEngineLikeMocks, valueOf, type WireRegistration } from "../support/engine-like-mocks";
+import { plaintextStrings, pulumi, setEngineLikeMocks, valueOf, type WireRegistration } from "../support/engine-like-mocks";
 
-const k8s: typeof import("@pulumi/kubernetes") = createRequire(__filename)("@pulumi/kubernetes");
+const requireFromHere = createRequire(__filename);
+const k8s: typeof import("@pulumi/kubernetes") = requireFromHere("@pulumi/kubernetes");
+// By package name, as users import it, so the SDK objects are the built ones the mocks serialize (see engine-like-mocks).
+const sdk: typeof import("../../sdk/kubernetes") = requireFromHere("pulumi-soda-cloud/kubernetes");
 const MINTED_SECRET = "canary-minted-agent-secret-93e1";
 
 /** A key id per agent name, so tests can play a rotation by using another name. */

@@ -17,18 +17,20 @@ export function installedVersion(pkg: string): string {
 
 /**
  * This package installed the way a user installs it: `npm pack` of the current build, then `npm install` of that
- * tarball into a fresh project with the @pulumi/pulumi and TypeScript versions this checkout uses. Cached by the
- * tarball's digest, so an unchanged build is installed once. Returns the project's `node_modules` directory.
+ * tarball into a fresh project with the @pulumi/pulumi and TypeScript versions this checkout uses, plus
+ * `extraPackages` at this checkout's versions (e.g. the optional peer `@pulumi/kubernetes`). Cached by the tarball's
+ * digest and the versions, so an unchanged build is installed once. Returns the project's `node_modules` directory.
  *
  * The `pulumi` CLI is kept off PATH during the install: @pulumi/kubernetes's install script would otherwise try to
  * download its plugin.
  */
-export function packedInstall(): string {
+export function packedInstall(extraPackages: readonly string[] = []): string {
   const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-pack-"));
   try {
     const tarballName = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repoRoot, encoding: "utf8", env: npmEnv() }).trim().split("\n").pop() as string;
     const tarball = path.join(packDir, tarballName);
-    const versions = Object.fromEntries(["@pulumi/pulumi", "typescript", "@types/node"].map((pkg) => [pkg, installedVersion(pkg)]));
+    const versions = Object.fromEntries(["@pulumi/pulumi", "typescript", "@types/node", ...extraPackages].map((pkg) => [pkg, installedVersion(pkg)]));
+    const extras = Object.fromEntries(extraPackages.map((pkg) => [pkg, versions[pkg]]));
     // Keyed by the build and by the versions beside it (the compatibility job pins other @pulumi/pulumi versions).
     const digest = createHash("sha256").update(fs.readFileSync(tarball)).update(JSON.stringify(versions)).digest("hex").slice(0, 16);
     const installDir = path.join(cacheRoot(), "packed-install", digest);
@@ -40,7 +42,7 @@ export function packedInstall(): string {
       const manifest = {
         name: "soda-user-project",
         private: true,
-        dependencies: { [PACKAGE_NAME]: "file:./pulumi-soda-cloud.tgz", "@pulumi/pulumi": versions["@pulumi/pulumi"] },
+        dependencies: { [PACKAGE_NAME]: "file:./pulumi-soda-cloud.tgz", "@pulumi/pulumi": versions["@pulumi/pulumi"], ...extras },
         devDependencies: { typescript: versions.typescript, "@types/node": versions["@types/node"] },
       };
       fs.writeFileSync(path.join(installDir, "package.json"), JSON.stringify(manifest, null, 2));
