@@ -17,42 +17,49 @@ Runs a local Soda Cloud emulator: Soda's REST API for runner keys under /api/v1,
 and a control API (no auth) under /__emulator.
 
 Options:
-  --port N              TCP port (default 0: any free port)
-  --host HOST           interface to bind (default 127.0.0.1)
+  --port N              TCP port, 0 to 65535 (default 0: any free port)
+  --host HOST           interface to bind (default 127.0.0.1); anything else exposes
+                        the unauthenticated control API and is warned about on stderr
   --data-dir DIR        keep keys and runners in DIR/state.json across restarts
   --admin-key ID:SECRET user key with MANAGE_DATASOURCES_AND_AGENTS (repeatable);
-                        one is generated and printed when none is given
+                        when none is given, one is generated: its id is printed, its
+                        secret written to a file only you can read (path printed)
   --user-key ID:SECRET  user key without that permission (repeatable)
   --organisation NAME   organisation name (default "Emulated Organisation")
   --rate-window-ms N    length of the 60-second rate-limit windows, in ms
+  --version             print the version
   --help                show this help`;
 
 /** What the command line asks for. */
-export type CliConfig = { help: true } | { help: false; options: EmulatorOptions };
+export type CliConfig = { action: "help" } | { action: "version" } | { action: "run"; options: EmulatorOptions };
+
+const OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "data-dir": { type: "string" },
+  "admin-key": { type: "string", multiple: true },
+  "user-key": { type: "string", multiple: true },
+  organisation: { type: "string" },
+  "rate-window-ms": { type: "string" },
+  version: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 /** Parses the arguments after `node cli.js`; throws CliUsageError naming the offending flag. */
 export function parseCliArgs(args: readonly string[]): CliConfig {
   let values;
   try {
     ({ values } = parseArgs({
-      args: [...args],
+      args: attachDashValues(args),
       strict: true,
       allowPositionals: false,
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        "data-dir": { type: "string" },
-        "admin-key": { type: "string", multiple: true },
-        "user-key": { type: "string", multiple: true },
-        organisation: { type: "string" },
-        "rate-window-ms": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
+      options: OPTIONS,
     }));
   } catch (error) {
     throw new CliUsageError((error as Error).message.split("\n")[0]);
   }
-  if (values.help === true) return { help: true };
+  if (values.help === true) return { action: "help" };
+  if (values.version === true) return { action: "version" };
 
   const options: EmulatorOptions = {};
   if (values.port !== undefined) options.port = integerFlag("--port", values.port, 0, 65535);
@@ -64,12 +71,35 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
   if (values["rate-window-ms"] !== undefined) {
     options.rateWindowMs = integerFlag("--rate-window-ms", values["rate-window-ms"], 1, Number.MAX_SAFE_INTEGER);
   }
-  return { help: false, options };
+  return { action: "run", options };
 }
 
+/**
+ * Joins a value that starts with "-" to its flag (`--port -1` -> `--port=-1`). parseArgs refuses such a value as
+ * "ambiguous", which names no rule; joined, it reaches the flag's own check, whose message does. A flag followed
+ * by one of our options, or by nothing, has no value, and says so.
+ */
+function attachDashValues(args: readonly string[]): string[] {
+  const takesValue = (token: string) => token.startsWith("--") && (OPTIONS as Record<string, { type: string }>)[token.slice(2)]?.type === "string";
+  const isOption = (token: string) => token === "--" || token === "-h" || (token.startsWith("--") && token.slice(2).split("=")[0] in OPTIONS);
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (takesValue(args[i]) && (next === undefined || isOption(next))) throw new CliUsageError(`${args[i]} needs a value`);
+    if (takesValue(args[i]) && next.startsWith("-")) {
+      joined.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(args[i]);
+    }
+  }
+  return joined;
+}
+
+/** Number flags hold no secret, so the message quotes the value given. */
 function integerFlag(flag: string, raw: string, min: number, max: number): number {
   const value = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= min && value <= max)) throw new CliUsageError(`${flag} must be an integer from ${min} to ${max}`);
+  if (!(value >= min && value <= max)) throw new CliUsageError(`${flag} must be an integer from ${min} to ${max}, not "${raw}"`);
   return value;
 }
 

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { systemClock, type Clock } from "../provider/client/clock";
 import { AGENT_PERMISSION, scaledRateLimits } from "../provider/client/soda-api";
+import { clientUrl } from "./bind-host";
 import { FaultInjector } from "./faults";
 import { generateKeyPair, type KeyPair } from "./keys";
 import { RateLimiter } from "./rate-limiter";
@@ -26,7 +27,10 @@ export const DEFAULT_ORGANISATION = "Emulated Organisation";
 export interface EmulatorOptions {
   /** TCP port; 0 (the default) picks any free port. */
   port?: number;
-  /** Interface to bind; defaults to 127.0.0.1, because the control API has no auth. */
+  /**
+   * Interface to bind; defaults to 127.0.0.1, because the control API has no auth: anything that can reach the
+   * port can mint keys and inject faults. Bind another only for clients that cannot reach loopback (containers).
+   */
   host?: string;
   /** Directory whose `state.json` keeps keys and runners across restarts; in memory only when absent. */
   dataDir?: string;
@@ -48,7 +52,10 @@ export interface EmulatorOptions {
 
 /** A running emulator. */
 export interface Emulator {
-  /** Base URL, e.g. `http://127.0.0.1:43123`; the REST API is under `/api/v1`, the control API under `/__emulator`. */
+  /**
+   * Base URL, e.g. `http://127.0.0.1:43123`; the REST API is under `/api/v1`, the control API under `/__emulator`.
+   * For a wildcard bind (`0.0.0.0`, `::`) it names loopback (`127.0.0.1`, `[::1]`), an address a client can use.
+   */
   url: string;
   /** The first admin key (given or generated). */
   adminKey: KeyPair;
@@ -124,7 +131,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    url: clientUrl(host, port),
     adminKey: { apiKeyId: adminKeys[0].apiKeyId, apiKeySecret: adminKeys[0].apiKeySecret },
     requests: () => requests.list(),
     close: () => {

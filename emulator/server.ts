@@ -3,7 +3,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { authenticateUser } from "./auth";
 import { CONTROL_PREFIX, handleControl, type ControlContext } from "./control-api";
 import type { FaultRule } from "./faults";
-import { HttpError, errorCodeForStatus, errorResponse, newTraceId, sendJson, setTraceId, type JsonResponse } from "./http";
+import { HttpError, errorCodeForStatus, errorResponse, newTraceId, readBody, sendJson, setTraceId, type JsonResponse } from "./http";
 import type { RequestRecord } from "./request-log";
 import { resolveRestRoute, type RestRoute } from "./rest-api";
 import { handleSodaCore, isSodaCorePath } from "./soda-core-api";
@@ -56,7 +56,6 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
 async function handleRest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, method: string, url: URL): Promise<void> {
   const started = performance.now();
   const path = url.pathname;
-  req.resume();
 
   let route: RestRoute | undefined;
   let rule: FaultRule | undefined;
@@ -76,6 +75,14 @@ async function handleRest(ctx: ServerContext, req: IncomingMessage, res: ServerR
     const fault = rule === undefined ? "" : ` fault=${rule.id}`;
     ctx.log?.(`${method} ${path} ${status === 0 ? "dropped" : status} ${record.ms}ms${fault}`);
   };
+
+  // Refused before routing, as Soda's gateway refuses it before its API sees it; the body itself is never used.
+  try {
+    await readBody(req);
+  } catch (error) {
+    const response = errorResponse(error);
+    return finish(response.status, response);
+  }
 
   try {
     route = resolveRestRoute(method, path);

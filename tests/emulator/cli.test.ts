@@ -1,13 +1,14 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseCliArgs } from "../../emulator/cli-args";
 
 // Built by the pretest script (tsc); the test runs the real bin, as users do.
 const CLI = resolve(__dirname, "../../dist/emulator/cli.js");
 const FIRST_LINE = /^Soda Cloud emulator listening on http:\/\/127\.0\.0\.1:(\d+)$/;
+const GENERATED_KEY_LINE = /^Generated admin key (\S+); SODA_API_KEY_ID and SODA_API_KEY_SECRET are in (\S+) \(readable only by you, removed when the emulator stops\)$/;
 
 interface Running {
   child: ChildProcessWithoutNullStreams;
@@ -51,22 +52,27 @@ function basic(id: string, secret: string): string {
 }
 
 describe("soda-cloud-emulator CLI", () => {
-  it("prints the URL first, a generated key second, logs requests, and exits 0 on SIGTERM", async () => {
+  it("prints the URL first, the generated key's id and file second (never its secret), logs requests, and exits 0 on SIGTERM", async () => {
     const emulator = run(["--port", "0"]);
     const [first, second] = await lines(emulator, 2);
     const url = `http://127.0.0.1:${FIRST_LINE.exec(first)![1]}`;
-    const key = /^Generated admin key: SODA_API_KEY_ID=(\S+) SODA_API_KEY_SECRET=(\S+)$/.exec(second)!;
-    expect(key).not.toBeNull();
+    const [, keyId, file] = GENERATED_KEY_LINE.exec(second)!;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
+    const [idLine, secretLine] = readFileSync(file, "utf8").trimEnd().split("\n");
+    expect(idLine).toBe(`SODA_API_KEY_ID=${keyId}`);
+    const secret = /^SODA_API_KEY_SECRET=(\S+)$/.exec(secretLine)![1];
 
-    const res = await fetch(`${url}/api/v1/test-login?x=1`, { headers: { authorization: basic(key[1], key[2]) } });
+    const res = await fetch(`${url}/api/v1/test-login?x=1`, { headers: { authorization: basic(keyId, secret) } });
     expect(res.status).toBe(200);
     const [, , log] = await lines(emulator, 3);
     expect(log).toMatch(/^GET \/api\/v1\/test-login 200 \d+ms$/);
-    expect(emulator.stdout().split(key[2]).length).toBe(2);
+    expect(emulator.stdout()).not.toContain(secret);
 
     emulator.child.kill("SIGTERM");
     expect(await emulator.exited).toBe(0);
     expect(emulator.stderr()).toBe("");
+    expect(existsSync(dirname(file))).toBe(false);
   });
 
   it("exits 0 on SIGINT", async () => {
@@ -91,26 +97,52 @@ describe("soda-cloud-emulator CLI", () => {
     expect(create.status).toBe(403);
     await lines(emulator, 3);
     expect(emulator.stdout()).not.toContain("Generated admin key");
+    expect(emulator.stderr()).toBe("");
     expect(emulator.stdout()).not.toContain("secret");
     emulator.child.kill("SIGTERM");
     expect(await emulator.exited).toBe(0);
   });
 
+  it("binds every interface only with a loud warning, printing a URL a client can use and what the provider needs", async () => {
+    const emulator = run(["--host", "0.0.0.0", "--admin-key", "admin-id:admin-secret"]);
+    const [first] = await lines(emulator, 1);
+    const port = FIRST_LINE.exec(first)![1];
+    const login = await fetch(`http://127.0.0.1:${port}/api/v1/test-login`, { headers: { authorization: basic("admin-id", "admin-secret") } });
+    expect(login.status).toBe(200);
+    const warning = emulator.stderr();
+    expect(warning).toContain("WARNING: listening on every network interface (0.0.0.0)");
+    expect(warning).toContain(`control API (/__emulator) has no authentication: anyone who reaches port ${port}`);
+    expect(warning).toContain(`http://<this machine's name or address>:${port}`);
+    expect(warning).toContain("pulumi config set soda:allowInsecureHttp true");
+    expect(warning).not.toContain("admin-secret");
+    emulator.child.kill("SIGTERM");
+    expect(await emulator.exited).toBe(0);
+  });
+
+  it("prints its version and exits 0", async () => {
+    const emulator = run(["--version"]);
+    expect(await emulator.exited).toBe(0);
+    expect(emulator.stdout()).toBe(`${(JSON.parse(readFileSync(resolve(__dirname, "../../package.json"), "utf8")) as { version: string }).version}\n`);
+  });
+
   it.each([
     [["--bogus"], "--bogus"],
-    [["--port", "abc"], "--port"],
-    [["--port", "70000"], "--port"],
+    [["--port", "abc"], '--port must be an integer from 0 to 65535, not "abc"'],
+    [["--port", "70000"], '--port must be an integer from 0 to 65535, not "70000"'],
+    [["--port", "-1"], '--port must be an integer from 0 to 65535, not "-1"'],
+    [["--port", "--host", "127.0.0.1"], "--port needs a value"],
     [["--admin-key", "no-colon"], "--admin-key"],
     [["--user-key", ":secret"], "--user-key"],
     [["--rate-window-ms", "0"], "--rate-window-ms"],
-    [["--port"], "--port"],
+    [["--port"], "--port needs a value"],
     [["stray"], "stray"],
-  ])("exits 2 with a one-line error for %j", async (args, flag) => {
+  ])("exits 2 with a one-line error for %j", async (args, message) => {
     const emulator = run(args);
     expect(await emulator.exited).toBe(2);
     const stderr = emulator.stderr();
     expect(stderr.trimEnd().split("\n")).toHaveLength(1);
-    expect(stderr).toContain(flag);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toContain("ambiguous");
     expect(emulator.stdout()).toBe("");
   });
 
@@ -139,7 +171,7 @@ describe("parseCliArgs", () => {
         "--user-key", "u:v", "--organisation", "Org", "--rate-window-ms", "600",
       ]),
     ).toEqual({
-      help: false,
+      action: "run",
       options: {
         port: 8080,
         host: "0.0.0.0",
@@ -154,5 +186,13 @@ describe("parseCliArgs", () => {
 
   it("never echoes a key value in an error", () => {
     expect(() => parseCliArgs(["--admin-key", "secret-without-colon"])).toThrow(/^(?!.*secret-without-colon).*$/);
+    expect(() => parseCliArgs(["--admin-key", "-secret-without-colon"])).toThrow(/^(?!.*secret-without-colon).*$/);
+  });
+
+  it("takes a value that starts with a dash, as secrets and names may", () => {
+    expect(parseCliArgs(["--admin-key", "-id:-secret", "--organisation", "-Org"])).toEqual({
+      action: "run",
+      options: { adminKeys: [{ apiKeyId: "-id", apiKeySecret: "-secret" }], organisation: "-Org" },
+    });
   });
 });
