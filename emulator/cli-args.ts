@@ -80,8 +80,8 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
  * by one of our options, or by nothing, has no value, and says so.
  */
 function attachDashValues(args: readonly string[]): string[] {
-  const takesValue = (token: string) => token.startsWith("--") && (OPTIONS as Record<string, { type: string }>)[token.slice(2)]?.type === "string";
-  const isOption = (token: string) => token === "--" || token === "-h" || (token.startsWith("--") && token.slice(2).split("=")[0] in OPTIONS);
+  const takesValue = (token: string) => token.startsWith("--") && Object.hasOwn(OPTIONS, token.slice(2)) && (OPTIONS as Record<string, { type: string }>)[token.slice(2)].type === "string";
+  const isOption = (token: string) => token === "--" || token === "-h" || (token.startsWith("--") && Object.hasOwn(OPTIONS, token.slice(2).split("=")[0]));
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const next = args[i + 1];
