@@ -1,7 +1,7 @@
 /**
  * A bare provider: the least code that makes the same Soda requests as ours, run in the same provider host. Its
- * create is the name check and the POST, its read one GET, its delete one DELETE, each a plain undici request on
- * a kept-alive pool, with no validation, pacing or timeouts (a 429 is retried after 5 ms, so that it can also run
+ * create is the name check and the POST, its read one GET, its delete a GET (is the runner still under the key's
+ * name?) and a DELETE, each a plain undici request on a kept-alive pool, with no validation, pacing or timeouts (a 429 is retried after 5 ms, so that it can also run
  * the memory workload, where it goes faster than the rate limit; the overhead runs never meet one). Ours against it is our own code's share of
  * the overhead; it against the undici floor is what Pulumi's host, gRPC and the extra process cost any provider.
  *
@@ -37,7 +37,10 @@ var provider = {
     return { id: id, props: Object.assign({}, props, { runnerId: body.runner.id }) };
   },
   update: async function (id, olds, news) { return { outs: olds }; },
-  delete: async function (id, props) { await send("DELETE", "/api/v1/runners/" + encodeURIComponent(props.runnerId)); },
+  delete: async function (id, props) {
+    await send("GET", "/api/v1/runners/" + encodeURIComponent(props.runnerId));
+    await send("DELETE", "/api/v1/runners/" + encodeURIComponent(props.runnerId));
+  },
 };
 
 async function send(method, path) {

@@ -50,8 +50,9 @@ export class FloorClient {
     return (await this.expectOk("GET", `/api/v1/runners/${encodeURIComponent(runnerId)}`)).runner;
   }
 
-  /** What a delete with a known runner id must do: one DELETE. */
+  /** What a delete with a known runner id must do: read the runner (is it still under the key's name?), then delete it. */
   async deleteRunner(runnerId: string): Promise<void> {
+    await this.readRunner(runnerId);
     await this.expectOk("DELETE", `/api/v1/runners/${encodeURIComponent(runnerId)}`);
   }
 

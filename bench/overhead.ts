@@ -28,7 +28,7 @@ export const OPERATIONS = ["create", "read", "delete"] as const;
 export type OverheadOperation = (typeof OPERATIONS)[number];
 
 /** Requests each operation needs (create: name check + POST; read and delete with a known runner id: one). */
-export const FLOOR_REQUESTS: Record<OverheadOperation, number> = { create: 2, read: 1, delete: 1 };
+export const FLOOR_REQUESTS: Record<OverheadOperation, number> = { create: 2, read: 1, delete: 2 };
 
 export const OVERHEAD_TARGET = 1.1;
 

@@ -93,7 +93,8 @@ export async function runRequests(options: BenchOptions["requests"], texts: Prov
       const diff = await h.diff(created.id, urn, refreshed.properties, news);
       if (diff.changes !== "none" || diff.replaces.length > 0) throw new Error(`expected no change, got ${JSON.stringify(diff)}`);
     });
-    const del = await count("delete with the runner id known", 1, () => h.delete(created.id, urn, refreshed.properties));
+    // A delete reads the recorded runner first: it is deleted only while it still has the key's agent name.
+    const del = await count("delete with the runner id known", 2, () => h.delete(created.id, urn, refreshed.properties));
 
     // Many keys in one host, as one `pulumi up` then `pulumi refresh` would run them (10 at a time).
     const names = Array.from({ length: options.keys }, (_, i) => `requests-many-${i}`);
@@ -146,7 +147,7 @@ export function requestsRows(result: RequestsResult): Row[] {
     row("requests: create", o.create, 2, `create: ${seq(o.create)}`),
     row("requests: read (runner id known)", o.read, 1, `read: ${seq(o.read)}; the first refresh after registration: ${seq(o.refreshFirst)}`),
     row("requests: update", o.update, 0),
-    row("requests: delete (runner id known)", o.delete, 1, `delete: ${seq(o.delete)}`),
+    row("requests: delete (runner id known)", o.delete, 2, `delete: ${seq(o.delete)} (the GET proves the runner still has the key's name)`),
     row(
       `requests: refresh of ${options.keys} keys`,
       o.refreshAllFirst,

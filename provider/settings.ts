@@ -141,11 +141,11 @@ export async function usingAdminCredentials<T>(resourceType: string, operation: 
     if (!(error instanceof AuthenticationError || error instanceof PermissionDeniedError)) throw error;
     const happened =
       error instanceof AuthenticationError
-        ? `Soda Cloud (${error.endpoint}) rejected the admin key ${resourceType} uses (soda:apiKeyId, else SODA_API_KEY_ID).`
+        ? `Soda Cloud (${error.endpoint}) rejected the admin key ${resourceType} uses (soda:apiKeyId, else SODA_API_KEY_ID): it is unknown, revoked, or of the other region.`
         : `The admin key ${resourceType} uses (soda:apiKeyId, else SODA_API_KEY_ID) lacks the MANAGE_DATASOURCES_AND_AGENTS permission.`;
     const todo =
       error instanceof AuthenticationError
-        ? "Set a valid key of this region: `pulumi config set --secret -- soda:apiKeySecret <secret>`."
+        ? "Set a valid key: `pulumi config set --secret -- soda:apiKeySecret <secret>`."
         : "Grant it to the key's user or service account (Organization Settings > Roles), or set another key.";
     const lastUp = source === "lastUp" ? " Refresh and destroy use the config of the last `pulumi up`: run `pulumi up` first, or add `--run-program`." : "";
     throw new Error(`${happened} ${todo}${lastUp} ${error.detail}`.trim());

@@ -41,12 +41,16 @@ export class SodaCloudError extends Error {
   readonly sodaMessage?: string;
   readonly traceId?: string;
   readonly causeCode?: string;
-  /** The detail alone ("Detail: HTTP 401 …; trace id …."), for messages that explain the error in their own words. */
+  /**
+   * The request and the detail ("Detail: listing agents (GET /api/v1/runners): HTTP 401 …; trace id …."), for
+   * messages that explain the error in their own words.
+   */
   readonly detail: string;
 
   constructor(details: SodaCloudErrorDetails, happened: string, whatToDo: string) {
     super(composeMessage(details, happened, whatToDo));
-    this.detail = detailOf(details);
+    const detail = detailOf(details);
+    this.detail = `Detail: ${OPERATION_DESCRIPTIONS[details.operation]}${detail === "" ? "." : `: ${detail.slice("Detail: ".length)}`}`;
     this.name = new.target.name;
     this.operation = details.operation;
     this.endpoint = details.endpoint;

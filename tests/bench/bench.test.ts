@@ -63,7 +63,7 @@ describe("bench smoke", () => {
     expect(o.refreshFirst.requests).toBe(1);
     expect(o.read.sequence).toEqual(["GET /api/v1/runners/{id}"]);
     expect(o.update.requests).toBe(0);
-    expect(o.delete.sequence).toEqual(["DELETE /api/v1/runners/{id}"]);
+    expect(o.delete.sequence).toEqual(["GET /api/v1/runners/{id}", "DELETE /api/v1/runners/{id}"]);
     expect(o.refreshAllFirst.requests).toBeLessThanOrEqual(10);
     expect(o.refreshAll.requests).toBeLessThanOrEqual(10);
     expect(result.rateLimited).toBe(0);

@@ -3,6 +3,7 @@ import {
   AuthenticationError,
   BadRequestError,
   ConflictError,
+  ConnectionError,
   InternalServerError,
   NotFoundError,
   PermissionDeniedError,
@@ -11,6 +12,7 @@ import {
   UnexpectedStatusError,
   errorFromStatus,
 } from "../../provider/client/errors";
+import { Transport } from "../../provider/client/transport";
 
 describe("errorFromStatus", () => {
   it.each([
@@ -38,15 +40,14 @@ describe("errorFromStatus", () => {
     // What happened and what to do come first, in under 400 characters; the detail follows.
     expect(error.message.indexOf("Detail: ")).toBeGreaterThan(0);
     expect(error.message.indexOf("Detail: ")).toBeLessThan(400);
-    expect(error.detail).toBe(`Detail: HTTP ${status} c "m"; trace id t-1.`);
-    expect(error.message.endsWith(error.detail)).toBe(true);
+    expect(error.message.endsWith(` Detail: HTTP ${status} c "m"; trace id t-1.`)).toBe(true);
+    // What wrappers that explain the error in their own words append: the request, then the same detail.
+    expect(error.detail).toBe(`Detail: listing agents (GET /api/v1/runners): HTTP ${status} c "m"; trace id t-1.`);
     // The endpoint is named once.
     expect(error.message.split("https://cloud.soda.io").length - 1).toBe(1);
   });
 
   it("names the setting an unreachable endpoint came from (soda:region, not only soda:host)", async () => {
-    const { ConnectionError } = await import("../../provider/client/errors");
-    const { Transport } = await import("../../provider/client/transport");
     const transport = new Transport();
     try {
       const error = await transport

@@ -58,8 +58,11 @@ interface Case {
   config?: Record<string, ConfigValue | null>;
   /** soda:host points at a port nothing listens on. */
   emulatorDown?: true;
-  /** Where the case must fail: Check (one failure) or Create (one error). */
-  stage: "check" | "create";
+  /**
+   * Where the case must fail: Check with one failure (a bad argument), Check with one error (a bad setting: no
+   * network needed, so a preview already fails), or Create with one error (Soda Cloud's answer).
+   */
+  stage: "check" | "settings" | "create";
   /** What the message must name: the property (Check) or the setting / argument (Create). */
   names: string | RegExp;
   /** The fix the message must give. */
@@ -178,22 +181,22 @@ const CASES: Case[] = [
     names: "rotationTrigger",
     fix: /did you mean "rotationTriggers"/,
   },
-  // ---- Settings (Create) ----
+  // ---- Settings (Check, before any request) ----
   {
     name: "soda:host plain http to a non-loopback host",
     resource: "agentKey",
     args: { agentName: "a" },
     config: { "soda:host": "http://cloud.soda.io" },
-    stage: "create",
+    stage: "settings",
     names: "soda:host",
-    fix: /use https/,
+    fix: /Use https\. For a Soda Cloud emulator on another host only, set soda:allowInsecureHttp/,
   },
   {
     name: "soda:host with a path",
     resource: "agentKey",
     args: { agentName: "a" },
     config: { "soda:host": "https://cloud.soda.io/api/v1" },
-    stage: "create",
+    stage: "settings",
     names: "soda:host",
     fix: /bare host such as https:\/\/cloud\.soda\.io/,
   },
@@ -202,7 +205,7 @@ const CASES: Case[] = [
     resource: "agentKey",
     args: { agentName: "a" },
     config: { "soda:host": { secret: `https://${KEY_IDS.admin}:${SECRETS.inHost}@cloud.soda.io` } },
-    stage: "create",
+    stage: "settings",
     names: "soda:host",
     fix: /without a path, query or credentials/,
     // Pins a fixed bug (provider/client/endpoint.ts, resolveEndpoint): the soda:host error quotes a secret embedded in the URL.
@@ -212,7 +215,7 @@ const CASES: Case[] = [
     resource: "agentKey",
     args: { agentName: "a" },
     config: { "soda:host": null, "soda:region": "eu-west-1" },
-    stage: "create",
+    stage: "settings",
     names: "soda:region",
     fix: /use "eu" \(cloud\.soda\.io\) or "us" \(cloud\.us\.soda\.io\)/,
     program: true,
@@ -222,7 +225,7 @@ const CASES: Case[] = [
     resource: "agentKey",
     args: { agentName: "a" },
     config: { "soda:apiKeyId": null, "soda:apiKeySecret": null },
-    stage: "create",
+    stage: "settings",
     names: "soda:apiKeyId",
     fix: /pulumi config set --secret -- soda:apiKeySecret .*SODA_API_KEY_ID and SODA_API_KEY_SECRET/,
     program: true,
@@ -232,7 +235,7 @@ const CASES: Case[] = [
     resource: "agentKey",
     args: { agentName: "a" },
     config: { "soda:apiKeyId": null },
-    stage: "create",
+    stage: "settings",
     names: "soda:apiKeyId",
     fix: /pulumi config set soda:apiKeyId/,
   },
@@ -241,7 +244,7 @@ const CASES: Case[] = [
     resource: "agentKey",
     args: { agentName: "a" },
     config: { "soda:requestTimeoutMs": "30s" },
-    stage: "create",
+    stage: "settings",
     names: "soda:requestTimeoutMs",
     fix: /must be a positive number of milliseconds/,
     program: true,
@@ -251,7 +254,7 @@ const CASES: Case[] = [
     resource: "apiKey",
     args: { apiKeyId: KEY_IDS.user },
     config: { "soda:operationTimeoutMs": "-5" },
-    stage: "create",
+    stage: "settings",
     names: "soda:operationTimeoutMs",
     fix: /must be a positive number of milliseconds/,
   },
@@ -260,7 +263,7 @@ const CASES: Case[] = [
     resource: "agentKey",
     args: { agentName: "a" },
     config: { "soda:rateWindowMs": "fast" },
-    stage: "create",
+    stage: "settings",
     names: "soda:rateWindowMs",
     fix: /must be a positive number of milliseconds/,
   },
@@ -282,7 +285,7 @@ const CASES: Case[] = [
     config: { "soda:apiKeyId": KEY_IDS.revoked, "soda:apiKeySecret": { secret: SECRETS.revoked } },
     stage: "create",
     names: /soda:apiKeyId|SODA_API_KEY_ID/,
-    fix: /not revoked/,
+    fix: /it is unknown, revoked, or of the other region\. Set a valid key/,
   },
   {
     name: "admin key of the other region (401)",
@@ -291,7 +294,7 @@ const CASES: Case[] = [
     config: { "soda:apiKeyId": KEY_IDS.otherRegion, "soda:apiKeySecret": { secret: SECRETS.otherRegion } },
     stage: "create",
     names: /soda:apiKeyId|SODA_API_KEY_ID/,
-    fix: /EU keys work only on cloud\.soda\.io, US keys only on cloud\.us\.soda\.io/,
+    fix: /of the other region/,
   },
   {
     name: "SodaApiKey of the other region (401)",
@@ -299,7 +302,7 @@ const CASES: Case[] = [
     args: { apiKeyId: KEY_IDS.otherRegion, apiKeySecret: SECRETS.otherRegion },
     stage: "create",
     names: KEY_IDS.otherRegion,
-    fix: /belongs to the other region .*soda:host or soda:region.*Generate a new key in Soda Cloud/,
+    fix: /belongs to the other region \(set soda:region\).*Generate an API key in Soda Cloud/,
     program: true,
   },
   {
@@ -308,7 +311,7 @@ const CASES: Case[] = [
     args: { apiKeyId: KEY_IDS.revoked, apiKeySecret: SECRETS.revoked },
     stage: "create",
     names: KEY_IDS.revoked,
-    fix: /revoked .*Generate a new key in Soda Cloud \(Profile > API Keys\) and set it on this SodaApiKey/,
+    fix: /revoked.*Generate an API key in Soda Cloud \(Profile > API Keys\) and set it on this SodaApiKey/,
   },
   {
     name: "agentName held by another agent",
@@ -326,7 +329,7 @@ const CASES: Case[] = [
     emulatorDown: true,
     stage: "create",
     names: /soda:host/,
-    fix: /could not connect .*Check that the host setting .* is right .*Cause: ECONNREFUSED/,
+    fix: /^Could not connect while .* Check soda:host and that this machine can reach it.*cause ECONNREFUSED/,
     program: true,
   },
   {
@@ -337,7 +340,7 @@ const CASES: Case[] = [
     emulatorDown: true,
     stage: "create",
     names: /soda:host/,
-    fix: /could not connect .*Cause: ECONNREFUSED/,
+    fix: /^Could not connect while .*cause ECONNREFUSED/,
   },
 ];
 
@@ -447,11 +450,29 @@ describe(`bad input through Pulumi's provider host (${CASES.length} cases)`, () 
   console.log(`bad-input: ${CASES.length} cases through the provider host, ${CASES.filter((c) => c.program).length} of them also as programs`);
 
   for (const c of CASES) {
-    it(`${c.name}: ${c.stage === "check" ? "Check" : "Create"} fails with one message naming ${String(c.names)}`, async () => {
+    it(`${c.name}: ${c.stage === "create" ? "Create" : "Check"} fails with one message naming ${String(c.names)}`, async () => {
       const host = await hostFor(caseConfig(c));
       const type = c.resource === "agentKey" ? AGENT_KEY_TYPE : API_KEY_TYPE;
       const urn = makeUrn("bad-input", "project", type, `case-${CASES.indexOf(c)}`);
       const news = { __provider: providers[c.resource], ...caseArgs(c) };
+      const requestsBefore = env.emulator.requests().length;
+      if (c.stage === "settings") {
+        const error = await host.check(urn, {}, news).then(
+          () => {
+            throw new Error("check passed");
+          },
+          (e: Error) => e,
+        );
+        expectNames(error.message, c.names);
+        expect(error.message).toMatch(c.fix);
+        expect(error.message.split("\n")).toHaveLength(1);
+        expect(error.message.length).toBeLessThan(400);
+        // Settings are judged without a request, so a preview fails on them as early as `up` does.
+        expect(env.emulator.requests().length).toBe(requestsBefore);
+        expect(canariesIn(`${error.message}\n${error.stack ?? ""}`)).toEqual([]);
+        expect(canariesIn(host.stderr() + host.stdout())).toEqual([]);
+        return;
+      }
       const checked = await host.check(urn, {}, news);
 
       let message: string;
@@ -474,6 +495,8 @@ describe(`bad input through Pulumi's provider host (${CASES.length} cases)`, () 
         expectNames(message, c.names);
         // One message: not a wrapper around a repeat of itself, not a stack.
         expect(message.split("\n")).toHaveLength(1);
+        // What happened and what to do, in under 400 characters; the detail (Soda's words, trace id) after.
+        expect(message.split(" Detail: ")[0].length).toBeLessThan(400);
         visible = `${message}\n${error.stack ?? ""}\n${JSON.stringify({ ...error })}`;
       }
       expect(message).toMatch(c.fix);

@@ -281,7 +281,7 @@ describe("create, refresh, rotation and destroy against the emulator CLI with a 
     expect(result.ok, describeResult(result)).toBe(true);
     // Warnings reach the engine's log at warning severity (provider/engine-log.ts).
     const warnings = result.diagnostics.filter((d) => d.severity === "warning").map((d) => d.message);
-    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^SodaAgentKey /), expect.stringMatching(/^SodaApiKey: /)]));
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^SodaAgentKey /), expect.stringMatching(/^SodaApiKey \(key [0-9a-f-]+\): /)]));
     expectNoLeaks(engine, result, secrets);
     await expectEmulatorClean();
   }, 60_000);
@@ -366,13 +366,13 @@ describe("error paths: 401, 403, create outcome unknown, in-use delete, revoked 
 
   it("401 on create: an admin key Soda does not know (another region's)", async () => {
     const result = await engine.up();
-    await expectFailedCall(result, "create", /the API key was not accepted while listing agents/);
+    await expectFailedCall(result, "create", /rejected the admin key SodaAgentKey uses.*Detail: listing agents \(GET \/api\/v1\/runners\): HTTP 401/);
   }, 60_000);
 
   it("403 on create: an admin key without the agent permission", async () => {
     engine.setConfig(configWith(keys.noPermission));
     const result = await engine.up();
-    await expectFailedCall(result, "create", /lacks the permission for this while creating an agent key/);
+    await expectFailedCall(result, "create", /lacks the MANAGE_DATASOURCES_AND_AGENTS permission.*Detail: creating an agent key \(POST \/api\/v1\/runners\): HTTP 403/);
   }, 60_000);
 
   it("create outcome unknown: the response to POST /api/v1/runners is lost after Soda minted the key", async () => {
@@ -425,16 +425,16 @@ describe("error paths: 401, 403, create outcome unknown, in-use delete, revoked 
   it("401 on read and on delete: the admin key was revoked", async () => {
     expect((await env.control("DELETE", `/__emulator/api-keys/${keys.admin.apiKeyId}`)).status).toBe(200);
     const refresh = await engine.refresh();
-    await expectFailedCall(refresh, "read", /the API key was not accepted while reading an agent/);
-    expect(refresh.providerStderr).toMatch(/the API key was not accepted[\s\S]*\n\s+at /);
+    await expectFailedCall(refresh, "read", /rejected the admin key SodaAgentKey uses.*Detail: reading an agent \(GET \/api\/v1\/runners\/\{id\}\): HTTP 401/);
+    expect(refresh.providerStderr).toMatch(/rejected the admin key SodaAgentKey uses[\s\S]*\n\s+at /);
     const destroy = await engine.destroy();
-    await expectFailedCall(destroy, "delete", /the API key was not accepted while deleting an agent/);
+    await expectFailedCall(destroy, "delete", /rejected the admin key SodaAgentKey uses.*Detail: (reading|deleting) an agent .*HTTP 401/);
   }, 60_000);
 
   it("403 on delete, then destroy with a working admin key", async () => {
     engine.setConfig(configWith(keys.noPermission, keys.spareUser));
     const refused = await engine.destroy();
-    await expectFailedCall(refused, "delete", /lacks the permission for this while deleting an agent/);
+    await expectFailedCall(refused, "delete", /lacks the MANAGE_DATASOURCES_AND_AGENTS permission.*Detail: deleting an agent \(DELETE \/api\/v1\/runners\/\{id\}\): HTTP 403/);
     engine.setConfig(configWith(keys.spareAdmin, keys.spareUser));
     const result = await engine.destroy();
     expect(result.ok, describeResult(result)).toBe(true);

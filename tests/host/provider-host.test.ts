@@ -65,7 +65,8 @@ describe("SodaAgentKey through Pulumi's provider host", () => {
     expect(refreshed.properties).toMatchObject({ registered: true, runnerId: json.runner.id, apiKeySecret: created.properties.apiKeySecret });
 
     const requests = await requestsDuring(() => host.delete(created.id, AGENT_URN, refreshed.properties));
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`DELETE /api/v1/runners/${json.runner.id}`]);
+    // The recorded runner is read first: it is deleted only while it still has the key's agent name.
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /api/v1/runners/${json.runner.id}`, `DELETE /api/v1/runners/${json.runner.id}`]);
     expect((await env.state()).runners).toEqual([]);
   });
 
@@ -122,9 +123,9 @@ describe("SodaAgentKey through Pulumi's provider host", () => {
     const created = await createAgentKey({ agentName: "unused" });
     await host.delete(created.id, AGENT_URN, created.properties);
     // The host's stderr arrives through a pipe: wait for the line rather than racing it.
-    await host.waitForStderr(`key ${created.id} never registered`);
-    const warning = host.stderr().split("\n").find((line) => line.includes(`key ${created.id} never registered`));
-    expect(warning).toMatch(/^warning: SodaAgentKey "unused": .*no API to revoke/);
+    await host.waitForStderr(`(key ${created.id}) never registered`);
+    const warning = host.stderr().split("\n").find((line) => line.includes(`(key ${created.id}) never registered`));
+    expect(warning).toMatch(/^warning: SodaAgentKey "unused" \(key [0-9a-f-]+\) never registered an agent, and Soda Cloud has no API to revoke/);
   });
 
   it("refuses a name another agent holds", async () => {
@@ -178,12 +179,12 @@ describe("SodaApiKey through Pulumi's provider host", () => {
     try {
       await destroyHost.configure({ "soda:host": env.url });
       await destroyHost.delete(created.id, API_URN, created.properties);
-      await destroyHost.waitForStderr(`key ${key.apiKeyId} stays valid`);
-      expect(destroyHost.stderr()).toMatch(new RegExp(`^warning: SodaApiKey: .*key ${key.apiKeyId} stays valid`, "m"));
+      await destroyHost.waitForStderr(`SodaApiKey (key ${key.apiKeyId})`);
+      expect(destroyHost.stderr()).toMatch(new RegExp(`^warning: SodaApiKey \\(key ${key.apiKeyId}\\): .*the key stays valid`, "m"));
     } finally {
       await destroyHost.close();
     }
-    expect(host.stderr()).not.toContain(`key ${key.apiKeyId} stays valid`);
+    expect(host.stderr()).not.toContain(`SodaApiKey (key ${key.apiKeyId})`);
   });
 });
 

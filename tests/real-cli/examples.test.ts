@@ -41,6 +41,6 @@ describe.skipIf(skipReason)("examples through the real pulumi CLI", () => {
     // Never registered, so Soda has no API to revoke them; the only live keys left are those, each named by a warning.
     const live = await liveRunnerKeys(stack);
     expect(live.length).toBe(replacementTriggerWorks ? 5 : 4);
-    for (const key of live) expect(printed.join("\n")).toMatch(new RegExp(`warning: SodaAgentKey "[^"]+": key ${key} never registered an agent`));
+    for (const key of live) expect(printed.join("\n")).toMatch(new RegExp(`warning: SodaAgentKey "[^"]+" \\(key ${key}\\) never registered an agent`));
   });
 });

@@ -51,7 +51,7 @@ describe.skipIf(skipReason)("out-of-band changes and failures through the real p
     const replaced = await stack.cli.run(UP);
     expect(replaced).toMatch(/\+-\s*1 replaced/);
     expect(replaced).not.toMatch(/no API to revoke API keys/);
-    expect(await stack.cli.run(DESTROY)).toMatch(new RegExp(`no API to revoke API keys, so key ${user.apiKeyId} stays valid`));
+    expect(await stack.cli.run(DESTROY)).toMatch(new RegExp(`SodaApiKey \\(key ${user.apiKeyId}\\): Soda Cloud has no API to revoke API keys, so the key stays valid`));
   });
 
   it("the admin key rotated in config: refresh and destroy use the last up's config and say so; --run-program uses the new one", async () => {
