@@ -145,6 +145,9 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
           if (runner === undefined) return;
           try {
             await client.deleteRunner(runner.id);
+            // Revoked: the key claims nothing any more. A key that left a runner alone stays noted for the rest of
+            // the process, so that a second key of the same name cannot then take that runner as its own.
+            ctx.ownership.forgetKey(state);
           } catch (error) {
             if (error instanceof BadRequestError) {
               throw new Error(
@@ -157,7 +160,6 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
         },
         "lastUp",
       );
-      ctx.ownership.forgetKey(state);
     },
   };
 }
@@ -215,6 +217,6 @@ function renamedMessage(state: AgentKeyState, runner: Runner): string {
 function endpointMovedMessage(state: AgentKeyState, configured: string, source: string): string {
   return (
     `${describeKey(state)} was created at ${state.endpoint}, but ${source} now points at ${configured}. A key lives where it was created. ` +
-    "Set the old endpoint back, or move the key: `pulumi destroy --target <urn>` (it runs with the last up's config), then `pulumi up`."
+    "Set the old endpoint back, or move the key: `pulumi destroy --target <urn> --run-program` with the old endpoint and admin key, then `pulumi up` with the new."
   );
 }

@@ -35,7 +35,7 @@ export class RunnerOwnership {
     return [...this.keysByName.values()].some((keys) => keys.has(apiKeyId));
   }
 
-  /** Forgets a key whose runner was deleted (or that was never registered) when its resource went away. */
+  /** Forgets a key whose runner is gone (deleted by its delete, or out of band): it can claim nothing any more. */
   forgetKey(key: OwnedKey): void {
     this.keysByName.get(key.agentName)?.delete(key.apiKeyId);
     if (key.runnerId !== "" && this.ownerByRunner.get(key.runnerId) === key.apiKeyId) this.ownerByRunner.delete(key.runnerId);

@@ -54,6 +54,29 @@ describe("SodaAgentKey ownership", () => {
     for (const warning of warnings) expect(warning.length).toBeLessThan(400);
   });
 
+  it.each([
+    ["the unused key", 0],
+    ["the registered key", 1],
+  ])("destroying two keys of one name leaves their runner alone whichever goes first (%s)", async (_label, firstIndex) => {
+    const provider = lifecycle();
+    const keys = [await provider.create({ agentName: "shared" }), await provider.create({ agentName: "shared" })];
+    await env.register(keys[1].outs, "shared");
+    await provider.delete(keys[firstIndex].id, keys[firstIndex].outs);
+    await provider.delete(keys[1 - firstIndex].id, keys[1 - firstIndex].outs);
+    expect(await runners()).toHaveLength(1);
+    expect(await revoked(keys[1].id)).toBe(false);
+    expect(warnings).toHaveLength(2);
+    for (const warning of warnings) expect(warning).toMatch(/was left alone because key [0-9a-f-]+ of this stack has the same agent name/);
+  });
+
+  it("refresh leaves alone a Soda-hosted runner under the key's name", async () => {
+    const provider = lifecycle();
+    const { id, outs } = await provider.create({ agentName: "hosted" });
+    await env.control("POST", "/__emulator/agents/register", { apiKeyId: outs.apiKeyId, apiKeySecret: outs.apiKeySecret, name: "hosted", type: "SODA_HOSTED" });
+    expect((await provider.read(id, outs)).props).toMatchObject({ runnerId: "", registered: false });
+    expect(warnings).toEqual([expect.stringMatching(/was left alone because it is a Soda-hosted agent, which no agent key can register/)]);
+  });
+
   it("a replaced key's delete never removes the runner its successor's agent registered (create-first replacement)", async () => {
     const provider = lifecycle();
     const old = await provider.create({ agentName: "rotating" });
@@ -125,7 +148,7 @@ describe("SodaAgentKey endpoint", () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe(
       `SodaAgentKey "stays" (key ${outs.apiKeyId}) was created at ${env.url}, but SODA_HOST now points at http://127.0.0.1:1. A key lives where it was created. ` +
-        "Set the old endpoint back, or move the key: `pulumi destroy --target <urn>` (it runs with the last up's config), then `pulumi up`.",
+        "Set the old endpoint back, or move the key: `pulumi destroy --target <urn> --run-program` with the old endpoint and admin key, then `pulumi up` with the new.",
     );
     expect((error as Error).message.length).toBeLessThan(400);
     // The stored inputs of the last up (what refresh diffs) carry the old endpoint: no move.

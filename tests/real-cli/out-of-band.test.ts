@@ -20,7 +20,10 @@ describe.skipIf(skipReason)("out-of-band changes and failures through the real p
     await stack.cli.run(REFRESH);
     expect(await sodaApi("DELETE", `/api/v1/runners/${runnerId}`)).toBe(200);
 
-    expect(await stack.cli.run(REFRESH)).toMatch(/- 1 deleted/);
+    const refresh = await stack.cli.run(REFRESH);
+    expect(refresh).toMatch(/- 1 deleted/);
+    // It says what it found and what the next up does.
+    expect(refresh).toMatch(new RegExp(`its agent \\(runner ${runnerId}\\) was deleted in Soda Cloud, which revoked the key, so refresh removed the key from the stack\\. The next \`pulumi up\` creates a new key`));
     expect(await storedOutputs(stack, "AgentKey")).toBeUndefined();
     expect(await stack.cli.run(UP)).toMatch(/\+ 1 created/);
     expect(await liveRunnerKeys(stack)).toEqual([(await agentKeyOf(stack)).apiKeyId]);
@@ -33,10 +36,13 @@ describe.skipIf(skipReason)("out-of-band changes and failures through the real p
     await stack.cli.run(UP);
     expect((await stack.soda.control("DELETE", `/__emulator/api-keys/${user.apiKeyId}`)).status).toBe(200);
 
-    expect(await stack.cli.run(REFRESH)).toMatch(/- 1 deleted/);
+    const refresh = await stack.cli.run(REFRESH);
+    expect(refresh).toMatch(/- 1 deleted/);
+    // The refresh already says a new key is needed: the next preview shows a plain create.
+    expect(refresh).toMatch(new RegExp(`SodaApiKey \\(key ${user.apiKeyId}\\): Soda Cloud \\(${stack.soda.url}\\) no longer accepts this key .*Generate a new key in Soda Cloud .* the next \`pulumi up\` fails with the old one`));
     const failed = await stack.cli.fail(UP);
     expect(failed).toMatch(new RegExp(`does not accept API key ${user.apiKeyId}`));
-    expect(failed).toMatch(/Generate a new key in Soda Cloud/);
+    expect(failed).toMatch(/Generate an API key in Soda Cloud/);
     const replacement = await stack.soda.newApiKey([]);
     await stack.cli.setConfig({ apiKeyId: replacement.apiKeyId, apiKeySecret: { secret: replacement.apiKeySecret } });
     expect(await stack.cli.run(UP)).toMatch(/\+ 1 created/);
@@ -63,8 +69,8 @@ describe.skipIf(skipReason)("out-of-band changes and failures through the real p
     await stack.cli.setConfig({ "soda:apiKeyId": newAdmin.apiKeyId, "soda:apiKeySecret": { secret: newAdmin.apiKeySecret } });
 
     const refresh = await stack.cli.fail(REFRESH);
-    expect(refresh).toMatch(/rejected the admin credentials/);
-    expect(refresh).toMatch(/use the stack config recorded by the last `pulumi up`.*--run-program/);
+    expect(refresh).toMatch(/rejected the admin key SodaAgentKey uses/);
+    expect(refresh).toMatch(/Refresh and destroy use the config of the last `pulumi up`: run `pulumi up` first, or add `--run-program`/);
     expect(await stack.cli.run([...REFRESH, "--run-program"])).toMatch(/unchanged|updated/);
     expect(await stack.cli.run([...DESTROY, "--run-program"])).toMatch(/- 2 deleted/);
     expect(await liveRunnerKeys(stack)).toEqual([]);
