@@ -16,27 +16,31 @@ const cluster = new k8s.Provider("cluster", { kubeconfig: config.get("kubeconfig
 const namespace = config.get("namespace") ?? "soda-scans";
 const ns = new k8s.core.v1.Namespace("scans", { metadata: { name: namespace } }, { provider: cluster });
 
-// configuration.yml for `soda scan`: the data source (from config, a secret) followed by the soda_cloud block.
-const dataSourceConfig = config.requireSecret("dataSourceConfig");
+// Soda Core 4 reads the data source and Soda Cloud from two files: the data source configuration (from config, a
+// secret) and the verified key's soda_cloud block. Both in one Secret, never in a ConfigMap.
 const configuration = new k8s.core.v1.Secret(
   "soda-configuration",
   {
     metadata: { namespace: ns.metadata.name },
-    stringData: { "configuration.yml": pulumi.interpolate`${dataSourceConfig}\n${apiKey.sodaCloudConfig}` },
+    stringData: {
+      "data-source.yml": config.requireSecret("dataSourceConfig"),
+      "soda-cloud.yml": apiKey.sodaCloudConfig,
+    },
   },
   { provider: cluster },
 );
 
-const checks = new k8s.core.v1.ConfigMap(
-  "soda-checks",
+// The data contract to verify (Soda Core 4's contract language); the default checks that orders has rows and ids.
+const dataset = config.get("dataset") ?? "my_datasource/analytics/public/orders";
+const contract = new k8s.core.v1.ConfigMap(
+  "soda-contract",
   {
     metadata: { namespace: ns.metadata.name },
-    data: { "checks.yml": config.get("checks") ?? "checks for orders:\n  - row_count > 0\n" },
+    data: { "contract.yml": config.get("contract") ?? `dataset: ${dataset}\ncolumns:\n  - name: id\n    checks:\n      - missing:\nchecks:\n  - row_count:\n` },
   },
   { provider: cluster },
 );
 
-const dataSource = config.get("dataSource") ?? "my_datasource";
 const scan = new k8s.batch.v1.CronJob(
   "soda-scan",
   {
@@ -53,17 +57,20 @@ const scan = new k8s.batch.v1.CronJob(
               containers: [
                 {
                   name: "soda",
-                  image: config.get("image") ?? "sodadata/soda-core",
-                  args: ["scan", "-d", dataSource, "-c", "/etc/soda/configuration.yml", "/etc/soda/checks/checks.yml"],
+                  // An image with Soda Core 4 and the package of your data source (e.g. soda-postgres), which Soda
+                  // publishes on PyPI: build one `FROM python:3.11-slim` with `pip install`.
+                  image: config.require("image"),
+                  args: ["contract", "verify", "--contract", "/etc/soda/contract/contract.yml", "--data-source", "/etc/soda/config/data-source.yml", "--soda-cloud", "/etc/soda/config/soda-cloud.yml", "--publish"],
+                  // Side by side, not nested: a mount point inside a read-only Secret volume cannot be created.
                   volumeMounts: [
-                    { name: "configuration", mountPath: "/etc/soda", readOnly: true },
-                    { name: "checks", mountPath: "/etc/soda/checks", readOnly: true },
+                    { name: "configuration", mountPath: "/etc/soda/config", readOnly: true },
+                    { name: "contract", mountPath: "/etc/soda/contract", readOnly: true },
                   ],
                 },
               ],
               volumes: [
                 { name: "configuration", secret: { secretName: configuration.metadata.name } },
-                { name: "checks", configMap: { name: checks.metadata.name } },
+                { name: "contract", configMap: { name: contract.metadata.name } },
               ],
             },
           },

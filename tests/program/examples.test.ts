@@ -96,23 +96,33 @@ describe("examples/agent-on-kubernetes", () => {
 describe("examples/soda-core-cronjob", () => {
   it("mounts the verified key's soda_cloud block from a Secret into a CronJob", async () => {
     const scanKey = await env.newApiKey([]);
-    const dataSource = "data_source my_datasource:\n  type: postgres\n  password: canary-db-password-77\n";
+    const dataSource = "type: postgres\nname: my_datasource\nconnection:\n  host: db.internal\n  password: canary-db-password-77\n";
     await startExample("soda-core-cronjob", {
       apiKeyId: scanKey.apiKeyId,
       apiKeySecret: { secret: scanKey.apiKeySecret },
       dataSourceConfig: { secret: dataSource },
+      image: "soda-core-image:4",
     });
     const result = await ok(engine.up());
     const configuration = resource("soda-configuration");
     expect(isSecretWrapped(configuration.inputs.stringData)).toBe(true);
-    const file = plain<any>(configuration.inputs.stringData)["configuration.yml"] as string;
-    expect(file).toContain("data_source my_datasource:");
-    expect(file).toContain(`api_key_id: "${scanKey.apiKeyId}"`);
-    expect(file).toContain(`api_key_secret: "${scanKey.apiKeySecret}"`);
+    const files = plain<any>(configuration.inputs.stringData) as Record<string, string>;
+    expect(files["data-source.yml"]).toBe(dataSource);
+    expect(files["soda-cloud.yml"]).toContain(`api_key_id: "${scanKey.apiKeyId}"`);
+    expect(files["soda-cloud.yml"]).toContain(`api_key_secret: "${scanKey.apiKeySecret}"`);
     const cronJob = plain<any>(resource("soda-scan").inputs);
     const pod = cronJob.spec.jobTemplate.spec.template.spec;
     expect(pod.volumes[0].secret.secretName).toBe(plain<any>(configuration.outputs.metadata).name);
-    expect(pod.containers[0].args).toEqual(["scan", "-d", "my_datasource", "-c", "/etc/soda/configuration.yml", "/etc/soda/checks/checks.yml"]);
+    expect(pod.containers[0].image).toBe("soda-core-image:4");
+    expect(pod.containers[0].args).toEqual([
+      "contract", "verify",
+      "--contract", "/etc/soda/contract/contract.yml",
+      "--data-source", "/etc/soda/config/data-source.yml",
+      "--soda-cloud", "/etc/soda/config/soda-cloud.yml",
+      "--publish",
+    ]);
+    // Every file the command names is mounted where it looks.
+    expect(pod.containers[0].volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(["/etc/soda/config", "/etc/soda/contract"]);
     expect(result.stackOutputs?.organisation).toEqual(expect.any(String));
     expect(secretLeaks(result, [scanKey.apiKeySecret, "canary-db-password-77", env.admin.apiKeySecret])).toEqual([]);
     await ok(engine.destroy());

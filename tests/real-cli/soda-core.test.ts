@@ -6,7 +6,7 @@ import { sodaCloudConfigYaml } from "../../provider/resources/soda-core-config";
 import { emulatorFixture } from "../support/emulator-fixture";
 import { prepareProjectDir, repoRoot } from "../support/project-dir";
 import { plain } from "../support/secret-scan";
-import { SODA_CORE_VERSION, ensureSodaCore, sodaCloudTest, sodaCoreSkipReason, type SodaResult } from "../support/soda-core";
+import { SODA_CORE_VERSION, ensureSodaCore, sodaCloudTest, sodaContractTest, sodaCoreSkipReason, type SodaResult } from "../support/soda-core";
 import { StandInEngine, assertSucceeded } from "../support/stand-in-engine";
 import { certificateSkipReason, makeTestCertificates, startConnectProxy, startTlsFront, type LocalServer } from "../support/tls-front";
 import { UP, agentKeyOf, realStack, registerAgent, skipReason, type RealStack } from "./real-stack";
@@ -152,10 +152,10 @@ describe.skipIf(sodaSkip)(`Soda Core ${SODA_CORE_VERSION}'s own CLI on the soda_
     },
   );
 
-  it("accepts the CronJob example's configuration.yml, as its Secret mounts it", async () => {
+  it("accepts the CronJob example's soda-cloud.yml, as its Secret mounts it, and its default contract", async () => {
     // The example needs a cluster and the Kubernetes plugin, which the real CLI tier does not have: it runs through
-    // Pulumi's language runtime and provider host with the stand-in engine (as in tests/program), and the file
-    // is the Secret's `configuration.yml` exactly as the example built it.
+    // Pulumi's language runtime and provider host with the stand-in engine (as in tests/program), and the files
+    // are the Secret's `soda-cloud.yml` and the ConfigMap's `contract.yml` exactly as the example built them.
     const log: string[] = [];
     const emulator = await emulatorFixture({ log: (line) => log.push(line) });
     const project = prepareProjectDir({ source: path.join(repoRoot, "examples", "soda-core-cronjob") });
@@ -168,19 +168,25 @@ describe.skipIf(sodaSkip)(`Soda Core ${SODA_CORE_VERSION}'s own CLI on the soda_
           "soda:host": emulator.url,
           apiKeyId: scanKey.apiKeyId,
           apiKeySecret: { secret: scanKey.apiKeySecret },
-          dataSourceConfig: { secret: "data_source my_datasource:\n  type: postgres\n  host: db.internal\n" },
+          dataSourceConfig: { secret: "type: postgres\nname: my_datasource\nconnection:\n  host: db.internal\n" },
+          image: "soda-core-image:4",
         },
       });
       assertSucceeded(await engine.up());
       const secret = engine.find("soda-configuration");
-      const file = plain<{ "configuration.yml": string }>(secret?.inputs.stringData)["configuration.yml"];
-      expect(file).toMatch(/^data_source my_datasource:\n[\s\S]*\nsoda_cloud:\n/);
+      const file = plain<Record<string, string>>(secret?.inputs.stringData)["soda-cloud.yml"];
+      expect(file).toMatch(/^soda_cloud:\n/);
 
       const mark = log.length;
       const result = await sodaCloudTest(soda, file);
       expectAccepted(result);
       expect(sodaCoreRequests(log, mark)).toEqual(["POST /api/command 200", "POST /api/query 200"]);
       expect(result.output).not.toContain(scanKey.apiKeySecret);
+
+      const contract = plain<Record<string, string>>(engine.find("soda-contract")?.inputs.data)["contract.yml"];
+      const checked = await sodaContractTest(soda, contract);
+      expect(checked.output).toMatch(/contract\.yml is valid/);
+      expect(checked.code, checked.output).toBe(0);
       assertSucceeded(await engine.destroy());
     } finally {
       await engine?.close();

@@ -61,14 +61,24 @@ export interface SodaRunOptions {
 
 /**
  * `soda cloud test` (Soda Core v4's connection test: a login, then the whoAmI query) on a configuration file
- * holding `configuration`, written to a private temp dir that is removed afterwards.
+ * holding `configuration`.
  */
-export async function sodaCloudTest(soda: string, configuration: string, options: SodaRunOptions = {}): Promise<SodaResult> {
+export function sodaCloudTest(soda: string, configuration: string, options: SodaRunOptions = {}): Promise<SodaResult> {
+  return runOnFile(soda, "configuration.yml", configuration, (file) => ["cloud", "test", "-sc", file], options);
+}
+
+/** `soda contract test` (Soda Core v4's syntax check of a data contract, no data source needed) on `contract`. */
+export function sodaContractTest(soda: string, contract: string, options: SodaRunOptions = {}): Promise<SodaResult> {
+  return runOnFile(soda, "contract.yml", contract, (file) => ["contract", "test", "-c", file], options);
+}
+
+/** Runs `soda` on a file holding `content`, written to a private temp dir that is removed afterwards. */
+async function runOnFile(soda: string, name: string, content: string, args: (file: string) => string[], options: SodaRunOptions): Promise<SodaResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-core-run-"));
   try {
-    const file = path.join(dir, "configuration.yml");
-    fs.writeFileSync(file, configuration, { mode: 0o600 });
-    return await runSoda(soda, ["cloud", "test", "-sc", file], dir, options);
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, content, { mode: 0o600 });
+    return await runSoda(soda, args(file), dir, options);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
