@@ -15,8 +15,8 @@ export function refuseReadById(resourceType: string, name: string, opts: pulumi.
 /** Why reading an existing key by id cannot work, and what to do instead. */
 export function readByIdError(resourceType: string, name: string, what: string): Error {
   return new Error(
-    `${resourceType} "${name}": ${what} cannot work on this resource. Pulumi reads an existing resource through its provider's code stored in the resource's state, and a dynamic resource not yet in this stack has none. ` +
-      `Declare a new ${resourceType} instead (it creates or verifies a key), or read another stack's outputs with pulumi.StackReference.`,
+    `${resourceType} "${name}": ${what} cannot work on this resource: Pulumi reads a dynamic resource through provider code stored in its own state, which a key not yet in this stack lacks. ` +
+      `Declare a new ${resourceType} instead, or read another stack's outputs with pulumi.StackReference.`,
   );
 }
 
