@@ -134,7 +134,13 @@ export type CredentialsSource = "current" | "lastUp";
  * the last `pulumi up` (the engine stores a dynamic provider's config in state), so their errors also say how to
  * use the current config.
  */
-export async function usingAdminCredentials<T>(resourceType: string, operation: () => Promise<T>, source: CredentialsSource = "current"): Promise<T> {
+export async function usingAdminCredentials<T>(
+  resourceType: string,
+  operation: () => Promise<T>,
+  source: CredentialsSource = "current",
+  /** The endpoint the config points at, when it is not where the key lives: its admin key may belong elsewhere. */
+  configuredElsewhere?: string,
+): Promise<T> {
   try {
     return await operation();
   } catch (error) {
@@ -147,7 +153,12 @@ export async function usingAdminCredentials<T>(resourceType: string, operation: 
       error instanceof AuthenticationError
         ? "Set a valid key: `pulumi config set --secret -- soda:apiKeySecret <secret>`."
         : "Grant it to the key's user or service account (Organization Settings > Roles), or set another key.";
-    const lastUp = source === "lastUp" ? " Refresh and destroy use the config of the last `pulumi up`: run `pulumi up` first, or add `--run-program`." : "";
+    const lastUp =
+      configuredElsewhere !== undefined
+        ? ` The key lives there, but the config points at ${configuredElsewhere}: set the old soda:host and admin key back and add \`--run-program\`.`
+        : source === "lastUp"
+          ? " Refresh and destroy use the config of the last `pulumi up`: run `pulumi up` first, or add `--run-program`."
+          : "";
     throw new Error(`${happened} ${todo}${lastUp} ${error.detail}`.trim());
   }
 }

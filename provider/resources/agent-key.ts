@@ -78,6 +78,8 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
               "Choose another agentName, or delete that agent in Soda Cloud (Agents page) if it is unused, then run `pulumi up` again.",
           );
         }
+        // Whatever happens to the POST, reads after it in this process walk the list again.
+        ctx.runnerDirectory(client).invalidate();
         const key = await client.createRunnerKey();
         const state: AgentKeyState = {
           stateVersion: CURRENT_STATE_VERSION,
@@ -101,8 +103,13 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
         RESOURCE,
         async () => {
           ctx.ownership.noteKey(state);
+          // Served from the list walk all reads of this process share (runner-directory.ts): one request per 1000
+          // runners for a whole refresh, instead of one per key.
+          const snapshot = await ctx.runnerDirectory(client).snapshot();
           if (state.runnerId !== "") {
-            const runner = await client.getRunner(state.runnerId);
+            // Absent from the list means gone, but dropping a key from the stack is consequential: its own GET
+            // confirms it first (a walk is not atomic, and the snapshot may be a second old).
+            const runner = snapshot.byId(state.runnerId) ?? (await client.getRunner(state.runnerId));
             if (runner === undefined) {
               ctx.ownership.forgetKey(state);
               await ctx.warn(
@@ -115,7 +122,8 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
             return { id, props: state };
           }
           // Not registered yet (or not seen): a runner under the name is recorded only when it can be tied to the key.
-          const runner = await findRunnerByName(client, state.agentName);
+          // One missed here (registered within the snapshot's second) is found by the next refresh.
+          const runner = snapshot.byName(state.agentName);
           if (runner === undefined) return { id, props: state };
           const tie = ctx.ownership.tie(state, runner);
           if (!tie.tied) {
@@ -125,6 +133,7 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
           return { id, props: { ...state, runnerId: runner.id, registered: true } };
         },
         "lastUp",
+        configuredElsewhere(ctx, state),
       );
     },
 
@@ -144,6 +153,8 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
           const runner = await ownRunnerToDelete(ctx, client, state);
           if (runner === undefined) return;
           try {
+            // Reads after a delete in this process walk the list again, whatever its outcome.
+            ctx.runnerDirectory(client).invalidate();
             await client.deleteRunner(runner.id);
             // Revoked: the key claims nothing any more. A key that left a runner alone stays noted for the rest of
             // the process, so that a second key of the same name cannot then take that runner as its own.
@@ -159,14 +170,22 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
           }
         },
         "lastUp",
+        configuredElsewhere(ctx, state),
       );
     },
   };
 }
 
+/** The endpoint the config points at, when it is not the one the key was created at. */
+function configuredElsewhere(ctx: ProviderContext, state: AgentKeyState): string | undefined {
+  const configured = ctx.settings().endpoint;
+  return configured === state.endpoint ? undefined : configured;
+}
+
 /**
  * The runner a delete may remove: the one the key recorded, while it still has the key's agent name, or else one
  * under that name that can be tied to the key now. Anything else is left alone, with a warning saying so.
+ * Always from a request of its own, never from the reads' shared snapshot: a delete acts on what it finds.
  */
 async function ownRunnerToDelete(ctx: ProviderContext, client: SodaCloudClient, state: AgentKeyState): Promise<Runner | undefined> {
   if (state.runnerId !== "") {
@@ -191,6 +210,7 @@ async function ownRunnerToDelete(ctx: ProviderContext, client: SodaCloudClient, 
   return undefined;
 }
 
+/** A fresh walk of the list: for a create's name check and a delete, which act on what they find. */
 async function findRunnerByName(client: SodaCloudClient, agentName: string): Promise<Runner | undefined> {
   return (await client.listRunners()).find((runner) => runner.name === agentName);
 }

@@ -11,10 +11,12 @@ import { FakeClock } from "../support/fake-clock";
 let env: EmulatorFixture;
 let ctx: ProcessContext;
 let warnings: string[];
+let clock: FakeClock;
 
 function lifecycle(extraEnv: Record<string, string> = {}) {
+  clock = new FakeClock("2026-03-01T00:00:00.000Z", true);
   ctx = new ProcessContext({
-    clock: new FakeClock("2026-03-01T00:00:00.000Z", true),
+    clock,
     env: { SODA_HOST: env.url, SODA_API_KEY_ID: env.admin.apiKeyId, SODA_API_KEY_SECRET: env.admin.apiKeySecret, ...extraEnv },
     warn: (m) => warnings.push(m),
   });
@@ -120,6 +122,8 @@ describe("SodaAgentKey ownership", () => {
       method: "DELETE",
       headers: { authorization: `Basic ${Buffer.from(`${env.admin.apiKeyId}:${env.admin.apiKeySecret}`).toString("base64")}` },
     });
+    // The next refresh: past the second in which the reads of one process share a list walk.
+    clock.advance(1_001);
     expect(await provider.read(id, props)).toEqual({});
     expect(warnings).toEqual([
       expect.stringMatching(new RegExp(`^SodaAgentKey "dropped" \\(key ${id}\\): its agent \\(runner ${json.runner.id}\\) was deleted in Soda Cloud.*The next \`pulumi up\` creates a new key`)),
@@ -137,6 +141,25 @@ describe("SodaAgentKey endpoint", () => {
     expect(props).toMatchObject({ registered: true, endpoint: env.url });
     await moved.delete(id, props);
     expect(await revoked(id)).toBe(true);
+  });
+
+  it("says where the key lives when the admin key of a moved config is rejected there", async () => {
+    const { id, outs } = await lifecycle().create({ agentName: "lives-here" });
+    const elsewhere = await emulatorFixture();
+    try {
+      const moved = lifecycle({ SODA_HOST: elsewhere.url, SODA_API_KEY_ID: elsewhere.admin.apiKeyId, SODA_API_KEY_SECRET: elsewhere.admin.apiKeySecret });
+      for (const attempt of [moved.read(id, outs), moved.delete(id, outs)]) {
+        const error = (await attempt.catch((e: Error) => e)) as Error;
+        expect(error.message).toMatch(
+          new RegExp(`^Soda Cloud \\(${env.url}\\) rejected the admin key .* The key lives there, but the config points at ${elsewhere.url}: set the old soda:host and admin key back and add \`--run-program\`\\.`),
+        );
+        expect(error.message.indexOf(" Detail: ")).toBeLessThan(400);
+        expect(error.message).not.toContain(elsewhere.admin.apiKeySecret);
+      }
+      expect(elsewhere.emulator.requests()).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   it("refuses at preview a config that moved away from where the key lives, saying how to move it", async () => {

@@ -1,15 +1,9 @@
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { runInProcessGroup, type GroupRunResult } from "./process-group";
 
 /** What one `pulumi` command printed, and how it ended. */
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** stdout then stderr. */
-  output: string;
-}
+export type CliResult = GroupRunResult;
 
 /** The environment variables of this machine that must not reach a hermetic run (the user's own Pulumi and Soda). */
 const USER_VARIABLES = /^(PULUMI_|SODA_)/;
@@ -52,28 +46,7 @@ export class PulumiCli {
    * group, which is killed once it has exited (or timed out), so no plugin it started outlives the command.
    */
   exec(args: string[], timeoutMs = 300_000): Promise<CliResult> {
-    return new Promise((resolve) => {
-      const child = spawn(path.join(this.binDir, "pulumi"), args, { cwd: this.projectDir, env: this.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      const killGroup = () => {
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // The group is gone already.
-        }
-      };
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(killGroup, timeoutMs);
-      // On exit, not close: a plugin left running could hold the pipes open.
-      child.on("exit", killGroup);
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        const note = signal !== null ? `\n(pulumi ${args[0]} stopped by ${signal}${signal === "SIGKILL" ? ` after ${timeoutMs} ms` : ""})` : "";
-        resolve({ code: code ?? -1, stdout, stderr: stderr + note, output: `${stdout}${stderr}${note}` });
-      });
-    });
+    return runInProcessGroup(path.join(this.binDir, "pulumi"), args, { cwd: this.projectDir, env: this.env, timeoutMs, label: `pulumi ${args[0]}` });
   }
 
   /** Runs `pulumi <args>` and returns stdout and stderr together; rejects with both on a non-zero exit. */

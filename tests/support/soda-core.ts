@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runInProcessGroup } from "./process-group";
 import { commandWorks } from "./pulumi-cli-build";
 import { repoRoot } from "./project-dir";
 
@@ -88,7 +89,7 @@ async function runOnFile(soda: string, name: string, content: string, args: (fil
  * Runs `soda` hermetically: only a PATH, a HOME and what Soda reads, none of this machine's SODA_* or proxy
  * variables; killed with its process group on timeout, so nothing outlives the call.
  */
-function runSoda(soda: string, args: string[], dir: string, options: SodaRunOptions): Promise<SodaResult> {
+async function runSoda(soda: string, args: string[], dir: string, options: SodaRunOptions): Promise<SodaResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: `${path.dirname(soda)}${path.delimiter}/usr/bin${path.delimiter}/bin`,
     HOME: dir,
@@ -101,30 +102,6 @@ function runSoda(soda: string, args: string[], dir: string, options: SodaRunOpti
     PYTHON_DOTENV_DISABLED: "1",
     ...options.env,
   };
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  return new Promise((resolve) => {
-    const child = spawn(soda, args, { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    const killGroup = () => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // The group is gone already.
-      }
-    };
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(killGroup, timeoutMs);
-    child.on("exit", killGroup);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      const note = signal !== null ? `\n(soda stopped by ${signal}${signal === "SIGKILL" ? ` after ${timeoutMs} ms` : ""})` : "";
-      resolve({ code: code ?? -1, output: `${stdout}${stderr}${note}` });
-    });
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      resolve({ code: -1, output: `${stdout}${stderr}\n(soda could not start: ${error.message})` });
-    });
-  });
+  const result = await runInProcessGroup(soda, args, { cwd: dir, env, timeoutMs: options.timeoutMs ?? 60_000, label: "soda" });
+  return { code: result.code, output: result.output };
 }
