@@ -5,6 +5,7 @@ import { RateLimitPacer } from "./client/pacer";
 import { scaledRateLimits } from "./client/soda-api";
 import { SodaCloudClient, type Credentials } from "./client/soda-cloud-client";
 import { RunnerOwnership } from "./resources/runner-ownership";
+import { RunnerDirectory, snapshotFreshnessMs } from "./runner-directory";
 import { insecureHttpWarning, missingCredentialsMessage, resolveSettings, type Settings, type StackConfig, readStackConfig } from "./settings";
 
 /** Where an existing key lives: operations on it go there, whatever the config says now. */
@@ -28,6 +29,8 @@ export interface ProviderContext {
   adminClient(resourceType: string, at?: RecordedEndpoint): SodaCloudClient;
   /** A client authenticated with the given key (a SodaApiKey verifies with its own key), at the configured endpoint or `at`. */
   clientWithKey(credentials: Credentials, at?: RecordedEndpoint): SodaCloudClient;
+  /** The list walk the reads of this process share, for the endpoint and admin key of `client` (runner-directory.ts). */
+  runnerDirectory(client: SodaCloudClient): RunnerDirectory;
   /** Which runner is which key's, across the resources of this process (see runner-ownership.ts). */
   ownership: RunnerOwnership;
   clock: Clock;
@@ -58,6 +61,8 @@ export class ProcessContext implements ProviderContext {
   private readonly env: NodeJS.ProcessEnv;
   private readonly clients = new Map<string, SodaCloudClient>();
   private readonly pacers = new Map<string, RateLimitPacer>();
+  /** Per cached client, so per endpoint and admin key, like the clients themselves. */
+  private readonly directories = new Map<SodaCloudClient, RunnerDirectory>();
   readonly warn: (message: string) => Promise<void>;
   readonly apiKeysInUse = new Set<string>();
   readonly ownership = new RunnerOwnership();
@@ -107,6 +112,15 @@ export class ProcessContext implements ProviderContext {
     return this.client(at === undefined ? settings : recordedAt(settings, at), credentials);
   }
 
+  runnerDirectory(client: SodaCloudClient): RunnerDirectory {
+    let directory = this.directories.get(client);
+    if (directory === undefined) {
+      directory = new RunnerDirectory(() => client.listRunners(), this.clock, snapshotFreshnessMs(this.settings().rateWindowMs));
+      this.directories.set(client, directory);
+    }
+    return directory;
+  }
+
   private client(settings: Settings, credentials: Credentials): SodaCloudClient {
     // The cache key holds a digest of the secret, never the secret itself.
     const secretDigest = createHash("sha256").update(credentials.apiKeySecret).digest("hex");
@@ -142,6 +156,7 @@ export class ProcessContext implements ProviderContext {
   async close(): Promise<void> {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();
+    this.directories.clear();
   }
 }
 

@@ -9,7 +9,7 @@ import { FULL, parseArgs } from "../../bench/options";
 import { OPERATIONS, overheadRows, runOverhead } from "../../bench/overhead";
 import { providerTexts, type ProviderTexts } from "../../bench/providers";
 import { rateLimitRows, runRateLimit } from "../../bench/rate-limit";
-import { requestsRows, runRequests } from "../../bench/requests";
+import { refreshSizes, refreshTarget, requestsRows, runRequests } from "../../bench/requests";
 import { measureSize, sizeRows } from "../../bench/size";
 import { formatTable, type Row } from "../../bench/table";
 
@@ -56,19 +56,27 @@ describe("bench smoke", () => {
     expectRowShape(overheadRows(result));
   }, 30_000);
 
-  it("counts requests per operation: exactly the minimum", async () => {
-    const result = await runRequests({ keys: 10, rateWindowMs: 60 }, texts);
+  it("counts requests per operation: exactly the minimum, and a refresh of many keys shares one list walk", async () => {
+    const result = await runRequests({ keys: 20, rateWindowMs: 60 }, texts);
     const o = result.operations;
     expect(o.create.sequence).toEqual(["GET /api/v1/runners", "POST /api/v1/runners"]);
-    expect(o.refreshFirst.requests).toBe(1);
-    expect(o.read.sequence).toEqual(["GET /api/v1/runners/{id}"]);
+    expect(o.refreshFirst.sequence).toEqual(["GET /api/v1/runners"]);
+    expect(o.read.sequence).toEqual(["GET /api/v1/runners"]);
     expect(o.update.requests).toBe(0);
     expect(o.delete.sequence).toEqual(["GET /api/v1/runners/{id}", "DELETE /api/v1/runners/{id}"]);
-    expect(o.refreshAllFirst.requests).toBeLessThanOrEqual(10);
-    expect(o.refreshAll.requests).toBeLessThanOrEqual(10);
+    expect(refreshSizes(20)).toEqual([10, 20]);
+    expect(result.refreshes.map((r) => r.keys)).toEqual([10, 20]);
+    for (const r of result.refreshes) {
+      expect(r.idsUnknown.requests).toBeLessThanOrEqual(refreshTarget(r.keys));
+      expect(r.idsKnown.requests).toBeLessThanOrEqual(refreshTarget(r.keys));
+    }
+    expect(refreshTarget(1000)).toBe(2);
     expect(result.rateLimited).toBe(0);
-    expect(requestsRows(result).every((r) => r.met === true)).toBe(true);
-  }, 30_000);
+    const rows = requestsRows(result);
+    expect(rows.map((r) => r.figure)).toContain("requests: refresh of 20 keys (ids known)");
+    expect(rows.every((r) => r.met === true)).toBe(true);
+    expectRowShape(rows);
+  }, 60_000);
 
   it("paces creates with no 429, where the naive client trips the limit", async () => {
     const result = await runRateLimit({ creates: 20, rateWindowMs: 300, latencyMs: 0 });

@@ -425,7 +425,8 @@ describe("error paths: 401, 403, create outcome unknown, in-use delete, revoked 
   it("401 on read and on delete: the admin key was revoked", async () => {
     expect((await env.control("DELETE", `/__emulator/api-keys/${keys.admin.apiKeyId}`)).status).toBe(200);
     const refresh = await engine.refresh();
-    await expectFailedCall(refresh, "read", /rejected the admin key SodaAgentKey uses.*Detail: reading an agent \(GET \/api\/v1\/runners\/\{id\}\): HTTP 401/);
+    // A refresh reads from the list walk its reads share, so the 401 answers the list.
+    await expectFailedCall(refresh, "read", /rejected the admin key SodaAgentKey uses.*Detail: listing agents \(GET \/api\/v1\/runners\): HTTP 401/);
     expect(refresh.providerStderr).toMatch(/rejected the admin key SodaAgentKey uses[\s\S]*\n\s+at /);
     const destroy = await engine.destroy();
     await expectFailedCall(destroy, "delete", /rejected the admin key SodaAgentKey uses.*Detail: (reading|deleting) an agent .*HTTP 401/);

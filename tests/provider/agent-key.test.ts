@@ -21,6 +21,8 @@ function lifecycle(credentials?: { apiKeyId: string; apiKeySecret: string }) {
 }
 
 const requestCount = () => env.emulator.requests().length;
+/** A later `pulumi refresh` (a new process, for the engine): past the second in which reads share one list walk. */
+const later = () => clock.advance(1_001);
 
 beforeEach(async () => {
   clock = new FakeClock("2026-03-01T00:00:00.000Z", true);
@@ -67,13 +69,16 @@ describe("SodaAgentKey lifecycle", () => {
     expect(unregistered).toEqual({ id, props: outs });
 
     const { json } = await env.register(outs, "a1");
+    later();
     const refreshed = await provider.read(id, outs);
     expect(refreshed.props).toEqual({ ...outs, runnerId: json.runner.id, registered: true });
 
+    later();
     const before = requestCount();
     expect(await provider.read(id, refreshed.props)).toEqual(refreshed);
     expect(requestCount() - before).toBe(1);
 
+    later();
     await fetch(`${env.url}/api/v1/runners/${json.runner.id}`, {
       method: "DELETE",
       headers: { authorization: `Basic ${Buffer.from(`${env.admin.apiKeyId}:${env.admin.apiKeySecret}`).toString("base64")}` },

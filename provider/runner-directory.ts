@@ -1,0 +1,89 @@
+import type { Clock } from "./client/clock";
+import type { Runner } from "./client/soda-cloud-client";
+import { scaledRateLimits } from "./client/soda-api";
+
+/**
+ * One list walk shared by the reads (refreshes) of one provider process, per endpoint and admin key.
+ *
+ * The engine sends every Read of a `pulumi refresh` to one provider host, a few at a time (`--parallel`, by default
+ * four per CPU), each next one a gRPC round trip after the last answered. Answered one request each, N keys cost N
+ * requests against Soda's 60 lists (1000 gets) a minute; answered from one walk of the runner list (1000 runners a
+ * page), they cost one request per 1000 runners, however many keys there are.
+ *
+ * A snapshot serves every read that asks while its walk is in flight, or within `freshForMs` after it finished:
+ * the time Soda's list budget grants one request (60 a minute: one second; scaled with `soda:rateWindowMs`). That
+ * covers the whole stream of reads of one refresh, whose gaps are milliseconds, and bounds what a read may miss to
+ * one second plus the walk itself, which is no more than any refresh's report is old by the time it is shown.
+ *
+ * Only reads use it, because a stale answer there is never acted on: a runner absent from a snapshot is confirmed
+ * with its own GET before a key is dropped (the caller's rule), and a runner registered or renamed in that second
+ * shows at the next refresh. A create's name check and every delete fetch fresh data of their own, and tell the
+ * directory (`invalidate`) after they wrote, so that no read in this process is served what was true before a
+ * write this process made.
+ */
+export class RunnerDirectory {
+  private inFlight: Promise<RunnerSnapshot> | undefined;
+  private latest: { snapshot: RunnerSnapshot; finishedAt: number } | undefined;
+  /** Bumped by `invalidate`: a walk that began before it may still answer the reads that joined it, but not later ones. */
+  private generation = 0;
+
+  constructor(
+    private readonly listRunners: () => Promise<Runner[]>,
+    private readonly clock: Clock,
+    readonly freshForMs: number,
+  ) {}
+
+  /** The runners as one walk saw them: the one in flight, or one finished within `freshForMs`, or a new one. */
+  snapshot(): Promise<RunnerSnapshot> {
+    if (this.inFlight !== undefined) return this.inFlight;
+    if (this.latest !== undefined && this.clock.now() - this.latest.finishedAt <= this.freshForMs) return Promise.resolve(this.latest.snapshot);
+    const generation = this.generation;
+    const walk = this.listRunners().then((runners) => {
+      const snapshot = new RunnerSnapshot(runners);
+      if (generation === this.generation) this.latest = { snapshot, finishedAt: this.clock.now() };
+      return snapshot;
+    });
+    const settled = walk.finally(() => {
+      if (this.inFlight === settled) this.inFlight = undefined;
+    });
+    // A failed walk is not kept: every read that joined it gets the error (after the client's own retries), and
+    // the next read walks again.
+    this.inFlight = settled;
+    return settled;
+  }
+
+  /** This process changed the runners (a delete) or starts writing (a create): later reads walk again. */
+  invalidate(): void {
+    this.generation++;
+    this.latest = undefined;
+    this.inFlight = undefined;
+  }
+}
+
+/** The runners of one walk, by id and by name. */
+export class RunnerSnapshot {
+  private readonly byIdMap = new Map<string, Runner>();
+  private readonly byNameMap = new Map<string, Runner>();
+
+  constructor(runners: readonly Runner[]) {
+    for (const runner of runners) {
+      this.byIdMap.set(runner.id, runner);
+      // Names are unique in an organisation (ASSUMPTIONS); the first one wins, as a search of the list would.
+      if (!this.byNameMap.has(runner.name)) this.byNameMap.set(runner.name, runner);
+    }
+  }
+
+  byId(runnerId: string): Runner | undefined {
+    return this.byIdMap.get(runnerId);
+  }
+
+  byName(name: string): Runner | undefined {
+    return this.byNameMap.get(name);
+  }
+}
+
+/** How long a finished walk serves reads: the interval at which Soda's list limit grants one request. */
+export function snapshotFreshnessMs(rateWindowMs: number | undefined): number {
+  const { limit, windowMs } = scaledRateLimits(rateWindowMs).listRunners;
+  return windowMs / limit;
+}
