@@ -12,7 +12,7 @@ describe("npm run demo", () => {
     expect(text).toMatch(/The agent registered as runner [0-9a-f]{8}…/);
     expect(text).toMatch(/agent-key: registered = true/);
     expect(text).toMatch(/deleted as part of a replacement[\s\S]*created as part of a replacement/);
-    expect(text).toMatch(/warning: SodaApiKey: Soda Cloud has no API to revoke API keys/);
+    expect(text).toMatch(/warning: SodaApiKey \(key [0-9a-f-]+\): Soda Cloud has no API to revoke API keys/);
     expect(lines.filter((l) => l.includes("Soda Cloud (emulator) now has:")).at(-1)).toMatch(/\(revoked\), agent key [0-9a-f]{8}… \(revoked\); no runners\./);
     expect(text).toMatch(/Stopped the emulator and removed its temp dir\./);
     // Secrets are 54 URL-safe characters; none may be printed.
