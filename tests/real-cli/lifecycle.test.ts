@@ -75,7 +75,7 @@ describe.skipIf(skipReason)("the key lifecycle through the real pulumi CLI", () 
     const destroy = await run(DESTROY);
     expect(destroy).toMatch(/- 3 deleted/);
     // At warning severity, through the engine's log: the stack's row counts it as a warning.
-    expect(destroy).toMatch(/warning: SodaApiKey: Soda Cloud has no API to revoke API keys/);
+    expect(destroy).toMatch(/warning: SodaApiKey \(key [0-9a-f-]+\): Soda Cloud has no API to revoke API keys/);
     expect(destroy).toMatch(/pulumi:pulumi:Stack \S+ .*1 warning$/m);
     expect((await sodaView(stack)).runners.map((r) => r.id)).not.toContain(newRunner);
     expect(await liveRunnerKeys(stack)).toEqual([]);
