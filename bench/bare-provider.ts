@@ -1,6 +1,6 @@
 /**
  * A bare provider: the least code that makes the same Soda requests as ours, run in the same provider host. Its
- * create is the name check and the POST, its read one GET, its delete a GET (is the runner still under the key's
+ * create is the name check and the POST, its read one page of the runner list (as ours, whose reads share it), its delete a GET (is the runner still under the key's
  * name?) and a DELETE, each a plain undici request on a kept-alive pool, with no validation, pacing or timeouts (a 429 is retried after 5 ms, so that it can also run
  * the memory workload, where it goes faster than the rate limit; the overhead runs never meet one). Ours against it is our own code's share of
  * the overhead; it against the undici floor is what Pulumi's host, gRPC and the extra process cost any provider.
@@ -33,8 +33,9 @@ var provider = {
     return { id: key.apiKeyId, outs: { agentName: inputs.agentName, apiKeyId: key.apiKeyId, apiKeySecret: key.apiKeySecret, runnerId: "" } };
   },
   read: async function (id, props) {
-    var body = JSON.parse(await send("GET", "/api/v1/runners/" + encodeURIComponent(props.runnerId)));
-    return { id: id, props: Object.assign({}, props, { runnerId: body.runner.id }) };
+    var list = JSON.parse(await send("GET", "/api/v1/runners?page=0&size=1000"));
+    var runner = list.content.find(function (r) { return r.id === props.runnerId; });
+    return { id: id, props: Object.assign({}, props, { runnerId: runner.id }) };
   },
   update: async function (id, olds, news) { return { outs: olds }; },
   delete: async function (id, props) {

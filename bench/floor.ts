@@ -45,14 +45,15 @@ export class FloorClient {
     return (await this.expectOk("POST", "/api/v1/runners")) as KeyPair;
   }
 
-  /** What a read with a known runner id must do: one GET. */
+  /** What a refresh's read must do: one page of the runner list, which the reads of a whole refresh share. */
   async readRunner(runnerId: string): Promise<unknown> {
-    return (await this.expectOk("GET", `/api/v1/runners/${encodeURIComponent(runnerId)}`)).runner;
+    const page = await this.expectOk("GET", "/api/v1/runners?page=0&size=1000");
+    return (page.content as { id: string }[]).find((r) => r.id === runnerId);
   }
 
   /** What a delete with a known runner id must do: read the runner (is it still under the key's name?), then delete it. */
   async deleteRunner(runnerId: string): Promise<void> {
-    await this.readRunner(runnerId);
+    await this.expectOk("GET", `/api/v1/runners/${encodeURIComponent(runnerId)}`);
     await this.expectOk("DELETE", `/api/v1/runners/${encodeURIComponent(runnerId)}`);
   }
 
