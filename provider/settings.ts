@@ -70,7 +70,7 @@ export function resolveSettings(config: ConfigValues, env: NodeJS.ProcessEnv = p
   const hostFromEnv = nonEmpty(env.SODA_HOST) ?? nonEmpty(env.SODA_CLOUD_HOST);
   const useConfigHost = config.host !== undefined || config.region !== undefined;
   const allowInsecureHttp = config.allowInsecureHttp !== undefined ? flag(CONFIG_KEYS.allowInsecureHttp, config.allowInsecureHttp) : flag(ALLOW_INSECURE_HTTP_ENV, env[ALLOW_INSECURE_HTTP_ENV]);
-  const insecureOptIn = { allowInsecureHttp, insecureHttpSettingName: `${CONFIG_KEYS.allowInsecureHttp} (or ${ALLOW_INSECURE_HTTP_ENV}=true)` };
+  const insecureOptIn = { allowInsecureHttp, insecureHttpOptIn: `\`pulumi config set ${CONFIG_KEYS.allowInsecureHttp} true\` (or ${ALLOW_INSECURE_HTTP_ENV}=true)` };
   const resolved = resolveEndpointWithSource(
     useConfigHost
       ? { host: config.host, region: config.region, hostSettingName: CONFIG_KEYS.host, regionSettingName: CONFIG_KEYS.region, ...insecureOptIn }

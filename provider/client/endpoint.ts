@@ -24,8 +24,8 @@ export interface EndpointSettings {
    * secret then crosses the network unencrypted; callers warn on every use (soda:allowInsecureHttp).
    */
   allowInsecureHttp?: boolean;
-  /** How the opt-in is called where the user sets it, for error messages. */
-  insecureHttpSettingName?: string;
+  /** How the user opts in, for error messages (e.g. "`pulumi config set soda:allowInsecureHttp true`"). */
+  insecureHttpOptIn?: string;
 }
 
 /** A resolved endpoint and the setting it came from, in words for messages (`soda:region "us"`). */
@@ -73,7 +73,7 @@ export function resolveEndpointWithSource(settings: EndpointSettings): ResolvedE
       throw new EndpointError(
         hostSetting,
         `${hostSetting} "${raw}" uses plain http to a host that is not loopback, which would send the key secret unencrypted. Use https. ` +
-          `For a Soda Cloud emulator on another host only, set ${settings.insecureHttpSettingName ?? "allowInsecureHttp"} to true.`,
+          `For a Soda Cloud emulator on another host only, opt in with ${settings.insecureHttpOptIn ?? "allowInsecureHttp: true"}.`,
       );
     }
     if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.username !== "" || url.password !== "") {

@@ -17,7 +17,7 @@ describe("resolveEndpoint", () => {
   });
 
   it.each([
-    [{ host: "http://cloud.soda.io", hostSettingName: "soda:host" }, "soda:host", /plain http to a host that is not loopback.*set allowInsecureHttp to true/],
+    [{ host: "http://cloud.soda.io", hostSettingName: "soda:host" }, "soda:host", /plain http to a host that is not loopback.*opt in with allowInsecureHttp: true\./],
     [{ host: "http://10.0.0.5:8080" }, "host", /plain http/],
     [{ host: "ftp://cloud.soda.io" }, "host", /https/],
     [{ host: "https://cloud.soda.io/api/v1" }, "host", /bare host/],
@@ -37,8 +37,8 @@ describe("resolveEndpoint", () => {
   });
 
   it("accepts plain http to another host only through the explicit opt-in, and says where each endpoint came from", () => {
-    const settings = { host: "http://soda-emulator:8080", hostSettingName: "soda:host", insecureHttpSettingName: "soda:allowInsecureHttp" };
-    expect(() => resolveEndpointWithSource(settings)).toThrow(/set soda:allowInsecureHttp to true/);
+    const settings = { host: "http://soda-emulator:8080", hostSettingName: "soda:host", insecureHttpOptIn: "soda:allowInsecureHttp" };
+    expect(() => resolveEndpointWithSource(settings)).toThrow(/opt in with soda:allowInsecureHttp\./);
     expect(resolveEndpointWithSource({ ...settings, allowInsecureHttp: true })).toEqual({ endpoint: "http://soda-emulator:8080", source: "soda:host", insecure: true });
     expect(resolveEndpointWithSource({ host: "http://127.0.0.1:9", hostSettingName: "soda:host" }).insecure).toBe(false);
     expect(resolveEndpointWithSource({ region: "us", regionSettingName: "soda:region" }).source).toBe('soda:region "us"');

@@ -189,7 +189,7 @@ const CASES: Case[] = [
     config: { "soda:host": "http://cloud.soda.io" },
     stage: "settings",
     names: "soda:host",
-    fix: /Use https\. For a Soda Cloud emulator on another host only, set soda:allowInsecureHttp/,
+    fix: /Use https\. For a Soda Cloud emulator on another host only, opt in with `pulumi config set soda:allowInsecureHttp true` \(or SODA_ALLOW_INSECURE_HTTP=true\)\./,
   },
   {
     name: "soda:host with a path",
