@@ -1,10 +1,10 @@
 /**
  * Cold start: from spawning Pulumi's provider host to the first Create done (Configure, Check, Create, as the
- * engine runs them), with our provider and with a trivial one (no requires, no requests), so our own load cost is
- * the difference. The host's own start (spawn to its port) runs no provider code and is the same for both, so the
- * target is judged on the part after it. A bare provider (bare-provider.ts: undici and the same two requests, nothing else) is started
- * too, which splits that difference into what any provider making these requests pays (bare - trivial) and what
- * our own code adds (ours - bare). The three alternate run by run in rotating order; the emulator adds no latency.
+ * engine runs them), with our provider, a trivial one (no requires, no requests) and a bare one (bare-provider.ts:
+ * undici and the same two requests, nothing else). The host's own start (spawn to its port) runs no provider code
+ * and is the same for all, so the figures are judged on the part after it. The target is on ours - bare, our own
+ * load cost: what any provider making these requests pays (bare - trivial: loading undici, the first connection)
+ * is not ours to save. The three alternate run by run in rotating order; the emulator adds no latency.
  */
 import { BARE_PROVIDER_TEXT, BARE_TYPE } from "./bare-provider";
 import {
@@ -24,7 +24,8 @@ import { ratio, round, summarize, type Summary } from "./stats";
 import type { Row } from "./table";
 import type { ProviderHost } from "../tests/support/provider-host";
 
-export const COLD_START_TARGET_MS = 50;
+/** Our load cost over the bare provider, milliseconds: the figure must stay under it. */
+export const LOAD_COST_TARGET_MS = 20;
 
 export interface ColdStartSide {
   /** Spawn to the first Create done, milliseconds. */
@@ -43,11 +44,11 @@ export interface ColdStartResult {
   /** median(ours.total) - median(trivial.total). */
   differenceMs: number;
   /**
-   * The same for the part after the host is ready (Check + first Create): the target's figure. It leaves out the
-   * host's own start, which runs the same code for every provider and is by far the noisiest part.
+   * The same for the part after the host is ready (Check + first Create). It leaves out the host's own start,
+   * which runs the same code for every provider and is by far the noisiest part.
    */
   firstCreateDifferenceMs: number;
-  /** median(ours.firstCreate) - median(bare.firstCreate): our code's share. */
+  /** median(ours.firstCreate) - median(bare.firstCreate): our code's share, the target's figure. */
   oursOverBareMs: number;
   targetMs: number;
 }
@@ -106,7 +107,7 @@ export async function runColdStart(options: BenchOptions["coldStart"], texts: Pr
       differenceMs: round(ours.total.median - trivial.total.median, 1),
       firstCreateDifferenceMs: round(ours.firstCreate.median - trivial.firstCreate.median, 1),
       oursOverBareMs: round(ours.firstCreate.median - bare.firstCreate.median, 1),
-      targetMs: COLD_START_TARGET_MS,
+      targetMs: LOAD_COST_TARGET_MS,
     };
   } finally {
     project?.cleanup();
@@ -139,16 +140,17 @@ export function coldStartRows(result: ColdStartResult): Row[] {
       benchmark: "coldStart",
       figure: "cold start: load cost (Check + first Create)",
       ours: ours.firstCreate.median,
-      referenceName: "trivial provider",
-      reference: trivial.firstCreate.median,
+      referenceName: "bare provider",
+      reference: bare.firstCreate.median,
       unit: "ms",
-      ratio: ratio(ours.firstCreate.median, trivial.firstCreate.median),
-      target: `ours - trivial <= ${result.targetMs} ms`,
-      met: result.firstCreateDifferenceMs <= result.targetMs,
+      ratio: ratio(ours.firstCreate.median, bare.firstCreate.median),
+      target: `ours - bare < ${result.targetMs} ms`,
+      met: result.oursOverBareMs < result.targetMs,
       note:
-        `load cost: from the host ready to the first Create done (the provider loaded, Check, Create): ours - trivial = ${result.firstCreateDifferenceMs} ms ` +
-        `(ours p10-p90 ${ms(ours.firstCreate.p10)}-${ms(ours.firstCreate.p90)}). Bare provider (undici + the same 2 requests, nothing else): ${ms(bare.firstCreate.median)} ms, ` +
-        `so ours - bare (our own code) = ${result.oursOverBareMs} ms, bare - trivial (undici and the first requests) = ${ms(bare.firstCreate.median - trivial.firstCreate.median)} ms`,
+        `load cost: from the host ready to the first Create done (the provider loaded, Check, Create): ours - bare (undici + the same 2 requests, nothing else) = ${result.oursOverBareMs} ms ` +
+        `(ours p10-p90 ${ms(ours.firstCreate.p10)}-${ms(ours.firstCreate.p90)}, bare ${ms(bare.firstCreate.p10)}-${ms(bare.firstCreate.p90)}). ` +
+        `Trivial provider (no require, no request): ${ms(trivial.firstCreate.median)} ms, so bare - trivial (undici and the first requests, any such provider's) = ` +
+        `${ms(bare.firstCreate.median - trivial.firstCreate.median)} ms and ours - trivial = ${result.firstCreateDifferenceMs} ms`,
     },
   ];
 }

@@ -1,5 +1,5 @@
-import type { z } from "zod";
 import { isInternalInput } from "./internal-inputs";
+import type { Infer, ObjectSchema, Schema } from "./schemas/shape";
 import { containsUnknown } from "./unknowns";
 
 /** One invalid property, as Pulumi's Check reports it: the property path and why. */
@@ -28,9 +28,9 @@ export function withoutInternalInputs(props: Record<string, unknown> | undefined
  * Validates inputs property by property. Values not known yet (preview) are skipped rather than refused, and an
  * argument the schema does not know is reported with the closest known name, as it is usually a typo.
  */
-export function checkInputs(schema: z.ZodObject, props: Record<string, unknown>): CheckFailure[] {
+export function checkInputs(schema: ObjectSchema<Record<string, Schema<unknown>>, unknown>, props: Record<string, unknown>): CheckFailure[] {
   const inputs = withoutInternalInputs(props);
-  const shape = schema.shape as Record<string, z.ZodType>;
+  const shape = schema.shape;
   const known = Object.keys(shape);
   const failures: CheckFailure[] = [];
   // A required argument that is only misspelled is reported once, as the misspelling.
@@ -59,10 +59,13 @@ export function checkInputs(schema: z.ZodObject, props: Record<string, unknown>)
 }
 
 /** Parses fully known inputs, or throws an InputError naming every bad property. */
-export function parseInputs<S extends z.ZodObject>(resourceType: string, schema: S, props: Record<string, unknown>): z.infer<S> {
+export function parseInputs<S extends ObjectSchema<Record<string, Schema<unknown>>, unknown>>(resourceType: string, schema: S, props: Record<string, unknown>): Infer<S> {
   const failures = checkInputs(schema, props);
   if (failures.length > 0) throw new InputError(resourceType, failures);
-  return schema.parse(withoutInternalInputs(props));
+  const parsed = schema.safeParse(withoutInternalInputs(props));
+  // Only a value not known yet gets past checkInputs and fails here: the engine never creates with one.
+  if (!parsed.success) throw new InputError(resourceType, parsed.error.issues.map((i) => ({ property: i.path.join("."), reason: i.message })));
+  return parsed.data as Infer<S>;
 }
 
 /** The known name nearest to a misspelled one (edit distance at most 3), if any. */

@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import { systemClock, type Clock } from "./clock";
 import {
   ConnectionError,
@@ -13,6 +12,7 @@ import { RateLimitPacer } from "./pacer";
 import { DEFAULT_RETRY_POLICY, backoffDelay, shouldRetry, type RequestKind, type RetryPolicy } from "./retry";
 import { RUNNER_PAGE_SIZE, scaledRateLimits, type Operation, type RateLimit } from "./soda-api";
 import { Transport } from "./transport";
+import type { Schema } from "../schemas/shape";
 import * as wire from "../schemas/wire";
 import { packageVersion } from "../version";
 
@@ -142,13 +142,13 @@ export class SodaCloudClient {
     return this.transport.close();
   }
 
-  private async call<S extends z.ZodType>(
+  private async call<T>(
     operation: Operation,
     kind: RequestKind,
     method: "GET" | "POST" | "DELETE",
     path: string,
-    schema: S | undefined,
-  ): Promise<z.infer<S>> {
+    schema: Schema<T> | undefined,
+  ): Promise<T> {
     const details: SodaCloudErrorDetails = { operation, endpoint: this.endpoint, endpointSource: this.endpointSource };
     const deadline = this.clock.now() + this.operationTimeoutMs;
     const deadlineSignal = new AbortController();
@@ -171,15 +171,15 @@ export class SodaCloudClient {
     }
   }
 
-  private async attempt<S extends z.ZodType>(
+  private async attempt<T>(
     operation: Operation,
     method: "GET" | "POST" | "DELETE",
     path: string,
-    schema: S | undefined,
+    schema: Schema<T> | undefined,
     details: SodaCloudErrorDetails,
     deadline: number,
     signal: AbortSignal,
-  ): Promise<z.infer<S>> {
+  ): Promise<T> {
     const permit = await this.pacer.acquire(operation, signal).catch(() => Promise.reject(this.pacingTimeout(details)));
     let response;
     try {
@@ -199,7 +199,7 @@ export class SodaCloudClient {
       const body = wire.errorBody.safeParse(parseJson(response.body));
       throw errorFromStatus({ ...withTrace, code: body.data?.code, sodaMessage: body.data?.message });
     }
-    if (schema === undefined) return undefined as z.infer<S>;
+    if (schema === undefined) return undefined as T;
     const parsed = schema.safeParse(parseJson(response.body));
     if (!parsed.success) {
       const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).slice(0, 3).join("; ");

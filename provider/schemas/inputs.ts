@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { record, string, strictObject, type Infer } from "./shape";
 import { rotationPeriodProblem } from "../rotation";
 
 /**
@@ -9,37 +9,30 @@ import { rotationPeriodProblem } from "../rotation";
 /** Undocumented by Soda; our assumption for a name that is safe in Helm values, logs and the Soda Cloud UI. */
 export const AGENT_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,98}[A-Za-z0-9])?$/;
 
-const agentName = z
-  .string("must be a string")
-  .min(1, { error: "must not be empty", abort: true })
-  .max(100, { error: "must be at most 100 characters", abort: true })
+const agentName = string("must be a string")
+  .min(1, "must not be empty")
+  .max(100, "must be at most 100 characters")
   .regex(AGENT_NAME_PATTERN, "may contain only letters, digits, spaces, '.', '_' and '-', and must start and end with a letter or digit");
 
-const rotationTriggers = z.record(z.string(), z.string("must be a string"), "must be a map of strings to strings");
+const rotationTriggers = record(string("must be a string"), "must be a map of strings to strings");
 
-const rotationPeriod = z.string("must be a string").superRefine((p, ctx) => {
-  const problem = rotationPeriodProblem(p);
-  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-});
+const rotationPeriod = string("must be a string").check(rotationPeriodProblem);
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const agentKeyInputs = z.strictObject({
+export const agentKeyInputs = strictObject({
   agentName,
   rotationTriggers: rotationTriggers.optional(),
   rotationPeriod: rotationPeriod.optional(),
 });
 
-export const apiKeyInputs = z.strictObject({
-  apiKeyId: z
-    .string("must be a string")
-    .regex(UUID_PATTERN, "must be a Soda Cloud API key id, a UUID such as 3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93 (Soda Cloud: Profile > API Keys)"),
-  apiKeySecret: z
-    .string("must be a string")
-    .min(1, { error: "must not be empty", abort: true })
+export const apiKeyInputs = strictObject({
+  apiKeyId: string("must be a string").regex(UUID_PATTERN, "must be a Soda Cloud API key id, a UUID such as 3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93 (Soda Cloud: Profile > API Keys)"),
+  apiKeySecret: string("must be a string")
+    .min(1, "must not be empty")
     .regex(/^\S+$/, "must not contain spaces or line breaks (check for a stray newline when pasting)"),
   rotationTriggers: rotationTriggers.optional(),
 });
 
-export type AgentKeyInputs = z.infer<typeof agentKeyInputs>;
-export type ApiKeyInputs = z.infer<typeof apiKeyInputs>;
+export type AgentKeyInputs = Infer<typeof agentKeyInputs>;
+export type ApiKeyInputs = Infer<typeof apiKeyInputs>;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { boolean, looseObject, number, record, string, type Infer, type Schema } from "./shape";
 
 /**
  * Resource state (the outputs Pulumi stores). Every version of this provider must read the state written by
@@ -7,34 +7,34 @@ import { z } from "zod";
  */
 export const CURRENT_STATE_VERSION = 1;
 
-const stateVersion = z.number().int().min(1);
+const stateVersion = number().int().min(1);
 
-export const agentKeyState = z.looseObject({
+export const agentKeyState = looseObject({
   stateVersion,
-  agentName: z.string(),
-  rotationTriggers: z.record(z.string(), z.string()).optional(),
-  rotationPeriod: z.string().optional(),
-  apiKeyId: z.string(),
-  apiKeySecret: z.string(),
-  endpoint: z.string(),
-  createdAt: z.string(),
-  runnerId: z.string(),
-  registered: z.boolean(),
+  agentName: string(),
+  rotationTriggers: record(string()).optional(),
+  rotationPeriod: string().optional(),
+  apiKeyId: string(),
+  apiKeySecret: string(),
+  endpoint: string(),
+  createdAt: string(),
+  runnerId: string(),
+  registered: boolean(),
 });
 
-export const apiKeyState = z.looseObject({
+export const apiKeyState = looseObject({
   stateVersion,
-  apiKeyId: z.string(),
-  apiKeySecret: z.string(),
-  rotationTriggers: z.record(z.string(), z.string()).optional(),
-  organisationName: z.string(),
-  endpoint: z.string(),
-  verifiedAt: z.string(),
-  sodaCloudConfig: z.string(),
+  apiKeyId: string(),
+  apiKeySecret: string(),
+  rotationTriggers: record(string()).optional(),
+  organisationName: string(),
+  endpoint: string(),
+  verifiedAt: string(),
+  sodaCloudConfig: string(),
 });
 
-export type AgentKeyState = z.infer<typeof agentKeyState>;
-export type ApiKeyState = z.infer<typeof apiKeyState>;
+export type AgentKeyState = Infer<typeof agentKeyState>;
+export type ApiKeyState = Infer<typeof apiKeyState>;
 
 /** Thrown when stored state cannot be read; it says which version wrote it and what to do. */
 export class StateError extends Error {
@@ -44,7 +44,7 @@ export class StateError extends Error {
   }
 }
 
-function readState<S extends z.ZodType>(resourceType: string, schema: S, props: Record<string, unknown>): z.infer<S> {
+function readState<T>(resourceType: string, schema: Schema<T>, props: Record<string, unknown>): T {
   const version = props.stateVersion;
   if (typeof version === "number" && version > CURRENT_STATE_VERSION) {
     throw new StateError(resourceType, `was written by a newer pulumi-soda-cloud (state version ${version}, this one reads up to ${CURRENT_STATE_VERSION}); upgrade the pulumi-soda-cloud package in this project`);
