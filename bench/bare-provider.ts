@@ -1,8 +1,8 @@
 /**
  * A bare provider: the least code that makes the same Soda requests as ours, run in the same provider host. Its
  * create is the name check and the POST, its read one page of the runner list (as ours, whose reads share it), its delete a GET (is the runner still under the key's
- * name?) and a DELETE, each a plain undici request on a kept-alive pool, with no validation, pacing or timeouts (a 429 is retried after 5 ms, so that it can also run
- * the memory workload, where it goes faster than the rate limit; the overhead runs never meet one). Ours against it is our own code's share of
+ * name?) and a DELETE, each a plain undici request on a kept-alive pool, with no validation, pacing or timeouts (a 429 is retried after 5 ms; the
+ * overhead runs never meet one). Ours against it is our own code's share of
  * the overhead; it against the undici floor is what Pulumi's host, gRPC and the extra process cost any provider.
  *
  * Written by hand in the form Pulumi serializes providers to (`exports.handler` returning the provider), because

@@ -4,7 +4,6 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { KeyPair, RequestRecord } from "../emulator";
 import { prepareProjectDir, repoRoot, type ProjectDir } from "../tests/support/project-dir";
@@ -184,17 +183,6 @@ export async function inPool<T, R>(items: readonly T[], concurrency: number, fn:
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
   return results;
-}
-
-/** The process's peak resident set size (VmHWM) in KiB, from /proc; null where there is no /proc (not Linux). */
-export function peakRssKiB(pid: number): number | null {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
-    return match === null ? null : Number(match[1]);
-  } catch {
-    return null;
-  }
 }
 
 /** True while a process with this id exists. */

@@ -32,17 +32,29 @@ export interface BenchOptions {
     warmup: number;
     rateWindowMs: number;
   };
+  /** `pulumi up`, `refresh` and `destroy` through the real CLI (bench/real-engine.ts). */
+  realEngine: {
+    /** The stack sizes, in agent keys (and trivial resources), in the order they run. */
+    keys: number[];
+    /** Measured rounds of each command per size, ours and the trivial stack alternating. */
+    runs: number;
+    /** Unmeasured up-and-destroy rounds of one resource on each stack first (the CLI's and the OS's first start). */
+    warmup: number;
+    latencyMs: number;
+    /** Scaled 60-second windows for emulator and stack (`soda:rateWindowMs`); shorter than a command's start. */
+    rateWindowMs: number;
+  };
+  /** Peak memory of the provider host the real engine starts (bench/real-memory.ts). */
   memory: {
-    /** Keys created, then deleted, through one host. */
+    /** Agent keys (and trivial resources) in the stack. */
     keys: number;
-    /** Keys in flight at a time. */
-    concurrency: number;
+    latencyMs: number;
     rateWindowMs: number;
   };
 }
 
 /** The benchmarks, in the order they run. */
-export const BENCHMARKS = ["size", "overhead", "requests", "rateLimit", "coldStart", "memory"] as const;
+export const BENCHMARKS = ["size", "overhead", "requests", "rateLimit", "coldStart", "realEngine", "memory"] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export const FULL: BenchOptions = {
@@ -50,7 +62,8 @@ export const FULL: BenchOptions = {
   requests: { keys: 1000, rateWindowMs: 60 },
   rateLimit: { creates: 30, rateWindowMs: 2_000, latencyMs: 20 },
   coldStart: { runs: 10, warmup: 1, rateWindowMs: 60 },
-  memory: { keys: 200, concurrency: 10, rateWindowMs: 60 },
+  realEngine: { keys: [1, 10, 100], runs: 1, warmup: 1, latencyMs: 20, rateWindowMs: 1_000 },
+  memory: { keys: 1000, latencyMs: 20, rateWindowMs: 200 },
 };
 
 export const QUICK: BenchOptions = {
@@ -58,19 +71,29 @@ export const QUICK: BenchOptions = {
   requests: { keys: 100, rateWindowMs: 60 },
   rateLimit: { creates: 20, rateWindowMs: 500, latencyMs: 20 },
   coldStart: { runs: 3, warmup: 1, rateWindowMs: 60 },
-  memory: { keys: 40, concurrency: 10, rateWindowMs: 60 },
+  realEngine: { keys: [1], runs: 1, warmup: 0, latencyMs: 20, rateWindowMs: 1_000 },
+  memory: { keys: 1, latencyMs: 20, rateWindowMs: 200 },
 };
 
 /** Each single setting: its flag (without `--`), its environment variable, and where it lands. */
 const SETTINGS: { flag: string; env: string; set(o: BenchOptions, v: number): void }[] = [
   { flag: "overhead-runs", env: "BENCH_OVERHEAD_RUNS", set: (o, v) => (o.overhead.runs = v) },
   { flag: "overhead-warmup", env: "BENCH_OVERHEAD_WARMUP", set: (o, v) => (o.overhead.warmup = v) },
-  { flag: "latency-ms", env: "BENCH_LATENCY_MS", set: (o, v) => (o.overhead.latencyMs = o.rateLimit.latencyMs = v) },
+  { flag: "latency-ms", env: "BENCH_LATENCY_MS", set: (o, v) => (o.overhead.latencyMs = o.rateLimit.latencyMs = o.realEngine.latencyMs = o.memory.latencyMs = v) },
   { flag: "refresh-keys", env: "BENCH_REFRESH_KEYS", set: (o, v) => (o.requests.keys = v) },
   { flag: "rate-creates", env: "BENCH_RATE_CREATES", set: (o, v) => (o.rateLimit.creates = v) },
   { flag: "rate-window-ms", env: "BENCH_RATE_WINDOW_MS", set: (o, v) => (o.rateLimit.rateWindowMs = v) },
   { flag: "cold-runs", env: "BENCH_COLD_RUNS", set: (o, v) => (o.coldStart.runs = v) },
   { flag: "memory-keys", env: "BENCH_MEMORY_KEYS", set: (o, v) => (o.memory.keys = v) },
+  { flag: "real-runs", env: "BENCH_REAL_RUNS", set: (o, v) => (o.realEngine.runs = v) },
+  { flag: "real-warmup", env: "BENCH_REAL_WARMUP", set: (o, v) => (o.realEngine.warmup = v) },
+  { flag: "real-window-ms", env: "BENCH_REAL_WINDOW_MS", set: (o, v) => (o.realEngine.rateWindowMs = v) },
+  { flag: "memory-window-ms", env: "BENCH_MEMORY_WINDOW_MS", set: (o, v) => (o.memory.rateWindowMs = v) },
+];
+
+/** Settings that take a list of whole numbers (`--real-keys=1,10,100`). */
+const LIST_SETTINGS: { flag: string; env: string; set(o: BenchOptions, v: number[]): void }[] = [
+  { flag: "real-keys", env: "BENCH_REAL_KEYS", set: (o, v) => (o.realEngine.keys = v) },
 ];
 
 export interface ParsedArgs {
@@ -85,6 +108,7 @@ export interface ParsedArgs {
 export const USAGE = `usage: npm run bench -- [--quick] [--only=${BENCHMARKS.join(",")}] [--out=FILE] [--NAME=N ...]
 settings (flag / environment variable):
 ${SETTINGS.map((s) => `  --${s.flag}=N  /  ${s.env}`).join("\n")}
+${LIST_SETTINGS.map((s) => `  --${s.flag}=N,N,...  /  ${s.env}`).join("\n")}
   --quick  /  BENCH_QUICK=1`;
 
 /** Parses command-line flags over environment variables over the preset; throws a message naming a bad one. */
@@ -104,8 +128,15 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     if (!Number.isInteger(value) || value < 0) throw new Error(`--${setting.flag} (${setting.env}) must be a whole number >= 0, not ${JSON.stringify(raw)}`);
     setting.set(options, value);
   }
+  for (const setting of LIST_SETTINGS) {
+    const raw = flags.get(setting.flag) ?? env[setting.env];
+    if (raw === undefined || raw === "") continue;
+    const values = raw.split(",").map((v) => Number(v.trim()));
+    if (!values.every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`--${setting.flag} (${setting.env}) must be whole numbers >= 1 separated by commas, not ${JSON.stringify(raw)}`);
+    setting.set(options, values);
+  }
   for (const name of flags.keys()) {
-    if (!["quick", "only", "out", "help"].includes(name) && !SETTINGS.some((s) => s.flag === name)) {
+    if (!["quick", "only", "out", "help"].includes(name) && !SETTINGS.some((s) => s.flag === name) && !LIST_SETTINGS.some((s) => s.flag === name)) {
       throw new Error(`unknown flag --${name}\n${USAGE}`);
     }
   }
@@ -126,8 +157,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
 export function validate(options: BenchOptions): void {
   if (options.overhead.runs < 1) throw new Error("--overhead-runs must be at least 1");
   if (options.rateLimit.creates <= 10) throw new Error("--rate-creates must be more than 10 (the limit of one window), or the theoretical minimum is zero");
-  if (options.requests.keys < 1 || options.memory.keys < 1 || options.coldStart.runs < 1) throw new Error("key and run counts must be at least 1");
-  for (const w of [options.overhead.rateWindowMs, options.requests.rateWindowMs, options.rateLimit.rateWindowMs, options.coldStart.rateWindowMs, options.memory.rateWindowMs]) {
+  if (options.requests.keys < 1 || options.memory.keys < 1 || options.coldStart.runs < 1 || options.realEngine.runs < 1) throw new Error("key and run counts must be at least 1");
+  for (const w of [options.overhead.rateWindowMs, options.requests.rateWindowMs, options.rateLimit.rateWindowMs, options.coldStart.rateWindowMs, options.realEngine.rateWindowMs, options.memory.rateWindowMs]) {
     if (w < 1) throw new Error("rate windows must be at least 1 ms");
   }
 }

@@ -8,11 +8,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { coldStartRows, runColdStart } from "./cold-start";
 import { repoRoot } from "./harness";
-import { memoryRows, runMemory } from "./memory";
 import { parseArgs, type BenchmarkName, type BenchOptions, type ParsedArgs } from "./options";
 import { overheadRows, runOverhead } from "./overhead";
 import { providerTexts, type ProviderTexts } from "./providers";
 import { rateLimitRows, runRateLimit } from "./rate-limit";
+import { realEngineRows, runRealEngine } from "./real-engine";
+import { realMemoryRows, runRealMemory } from "./real-memory";
 import { requestsRows, runRequests } from "./requests";
 import { measureSize, sizeRows } from "./size";
 import { round } from "./stats";
@@ -53,9 +54,13 @@ const RUNNERS: Record<BenchmarkName, Runner> = {
     const result = await runColdStart(o.coldStart, texts);
     return { result, rows: coldStartRows(result) };
   },
-  memory: async (o, texts) => {
-    const result = await runMemory(o.memory, texts);
-    return { result, rows: memoryRows(result) };
+  realEngine: async (o) => {
+    const result = await runRealEngine(o.realEngine);
+    return { result, rows: realEngineRows(result) };
+  },
+  memory: async (o) => {
+    const result = await runRealMemory(o.memory);
+    return { result, rows: realMemoryRows(result) };
   },
 };
 

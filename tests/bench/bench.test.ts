@@ -4,11 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runColdStart, coldStartRows } from "../../bench/cold-start";
 import { isAlive, startedPids } from "../../bench/harness";
-import { memoryRows, runMemory } from "../../bench/memory";
 import { FULL, parseArgs } from "../../bench/options";
 import { OPERATIONS, overheadRows, runOverhead } from "../../bench/overhead";
 import { providerTexts, type ProviderTexts } from "../../bench/providers";
 import { rateLimitRows, runRateLimit } from "../../bench/rate-limit";
+import { realEngineRows, runRealEngine } from "../../bench/real-engine";
+import { realCliSkipReason } from "../../bench/real-engine-stack";
+import { theoreticalMinimumMs } from "../../bench/real-engine-minimum";
+import { realMemoryRows, runRealMemory } from "../../bench/real-memory";
 import { refreshSizes, refreshTarget, requestsRows, runRequests } from "../../bench/requests";
 import { measureSize, sizeRows } from "../../bench/size";
 import { formatTable, type Row } from "../../bench/table";
@@ -99,15 +102,6 @@ describe("bench smoke", () => {
     expectRowShape(coldStartRows(result));
   }, 30_000);
 
-  it("reads the host's peak memory through a workload", async () => {
-    const result = await runMemory({ keys: 10, concurrency: 5, rateWindowMs: 60 }, texts);
-    for (const side of [result.ours, result.trivial, result.bare]) {
-      if (process.platform === "linux") expect(side.peakKiB).toBeGreaterThanOrEqual(side.idleKiB!);
-      else expect(side.peakKiB).toBeNull();
-    }
-    expectRowShape(memoryRows(result));
-  }, 30_000);
-
   it("takes counts from flags over the environment over the preset", () => {
     expect(parseArgs([], {}).options).toEqual(FULL);
     const quick = parseArgs(["--quick", "--overhead-runs=4"], { BENCH_OVERHEAD_RUNS: "9", BENCH_MEMORY_KEYS: "7" });
@@ -118,5 +112,59 @@ describe("bench smoke", () => {
     expect(() => parseArgs(["--overhead-runs=x"], {})).toThrow(/whole number/);
     expect(() => parseArgs(["--nope"], {})).toThrow(/unknown flag/);
     expect(() => parseArgs(["--rate-creates=10"], {})).toThrow(/more than 10/);
+    expect(parseArgs(["--real-keys=2,5"], { BENCH_REAL_KEYS: "7" }).options.realEngine.keys).toEqual([2, 5]);
+    expect(parseArgs([], { BENCH_REAL_KEYS: "7" }).options.realEngine.keys).toEqual([7]);
+    expect(() => parseArgs(["--real-keys=1,x"], {})).toThrow(/separated by commas/);
   });
+
+  it("computes the theoretical minimum from the scaled limits, the requests and the latency", () => {
+    const s = { rateWindowMs: 1000, latencyMs: 20, parallel: 8 };
+    // 100 creates at 10 a window: 9 windows, then the last key's list and POST.
+    expect(theoreticalMinimumMs("up", 100, s).ms).toBe(9 * 1000 + 2 * 20);
+    expect(theoreticalMinimumMs("destroy", 100, s).ms).toBe(9 * 1000 + 2 * 20);
+    // One list walk, whatever the keys up to 1000 per page.
+    expect(theoreticalMinimumMs("refresh", 100, s).ms).toBe(20);
+    expect(theoreticalMinimumMs("refresh", 2500, s).ms).toBe(3 * 20);
+    // Where the limits never bind, 8 keys at a time of 40 ms each do.
+    expect(theoreticalMinimumMs("up", 10, { ...s, rateWindowMs: 1 }).ms).toBe(2 * 40);
+  });
+});
+
+// The real engine's figures need the real CLI: skipped where it cannot be had, saying why, as the real-CLI tier
+// is; CI sets PULUMI_SODA_REQUIRE_CLI=1, and then a missing CLI fails here instead.
+const cliSkipReason = process.env.PULUMI_SODA_REQUIRE_CLI === "1" ? "" : realCliSkipReason();
+
+describe.skipIf(cliSkipReason !== "")(`bench smoke through the real CLI${cliSkipReason === "" ? "" : ` (skipped: ${cliSkipReason})`}`, () => {
+  it("times up, refresh and destroy of 1 key against the trivial stack, with exactly the least requests and no 429", async () => {
+    const result = await runRealEngine({ keys: [1], runs: 1, warmup: 0, latencyMs: 5, rateWindowMs: 1000 });
+    expect(result.parallel).toBeGreaterThan(0);
+    expect(result.results.map((r) => r.command)).toEqual(["up", "refresh", "destroy"]);
+    for (const r of result.results) {
+      expect(r.ours.n).toBe(1);
+      expect(r.trivial.n).toBe(1);
+      expect(r.rateLimited).toBe(0);
+      // Nothing is faster than the least Soda allows.
+      expect(r.ours.median).toBeGreaterThanOrEqual(r.minimum.ms);
+    }
+    const [up, refresh, destroy] = result.results;
+    expect(up.breakdown).toEqual({ "GET /api/v1/runners": 1, "POST /api/v1/runners": 1 });
+    expect(refresh.breakdown).toEqual({ "GET /api/v1/runners": 1 });
+    expect(destroy.breakdown).toEqual({ "GET /api/v1/runners/{id}": 1, "DELETE /api/v1/runners/{id}": 1 });
+    const rows = realEngineRows(result);
+    expect(rows.filter((r) => r.met !== null).every((r) => r.met === true)).toBe(true);
+    expectRowShape(rows);
+  }, 150_000);
+
+  it("reads the peak memory of the provider host the real engine started", async () => {
+    const result = await runRealMemory({ keys: 1, latencyMs: 0, rateWindowMs: 200 });
+    for (const side of [result.ours, result.trivial]) {
+      if (process.platform === "linux") {
+        expect(side.refreshKiB).toBeGreaterThan(0);
+        expect(side.upKiB).toBeGreaterThan(0);
+      } else expect(side.refreshKiB).toBeNull();
+      expect(side.hostPids.filter(isAlive)).toEqual([]);
+    }
+    expect(result.rateLimited).toBe(0);
+    expectRowShape(realMemoryRows(result));
+  }, 120_000);
 });
