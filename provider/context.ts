@@ -5,7 +5,7 @@ import { RateLimitPacer } from "./client/pacer";
 import { scaledRateLimits } from "./client/soda-api";
 import { SodaCloudClient, type Credentials } from "./client/soda-cloud-client";
 import { RunnerOwnership } from "./resources/runner-ownership";
-import { RunnerDirectory, snapshotFreshnessMs } from "./runner-directory";
+import { RunnerDirectory } from "./runner-directory";
 import { insecureHttpWarning, missingCredentialsMessage, resolveSettings, type Settings, type StackConfig, readStackConfig } from "./settings";
 
 /** Where an existing key lives: operations on it go there, whatever the config says now. */
@@ -115,7 +115,7 @@ export class ProcessContext implements ProviderContext {
   runnerDirectory(client: SodaCloudClient): RunnerDirectory {
     let directory = this.directories.get(client);
     if (directory === undefined) {
-      directory = new RunnerDirectory(() => client.listRunners(), this.clock, snapshotFreshnessMs(this.settings().rateWindowMs));
+      directory = new RunnerDirectory(() => client.listRunners(), this.clock);
       this.directories.set(client, directory);
     }
     return directory;

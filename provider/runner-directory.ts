@@ -1,6 +1,5 @@
 import type { Clock } from "./client/clock";
 import type { Runner } from "./client/soda-cloud-client";
-import { scaledRateLimits } from "./client/soda-api";
 
 /**
  * One list walk shared by the reads (refreshes) of one provider process, per endpoint and admin key.
@@ -10,10 +9,11 @@ import { scaledRateLimits } from "./client/soda-api";
  * requests against Soda's 60 lists (1000 gets) a minute; answered from one walk of the runner list (1000 runners a
  * page), they cost one request per 1000 runners, however many keys there are.
  *
- * A snapshot serves every read that asks while its walk is in flight, or within `freshForMs` after it finished:
- * the time Soda's list budget grants one request (60 a minute: one second; scaled with `soda:rateWindowMs`). That
- * covers the whole stream of reads of one refresh, whose gaps are milliseconds, and bounds what a read may miss to
- * one second plus the walk itself, which is no more than any refresh's report is old by the time it is shown.
+ * A snapshot serves every read that asks while its walk is in flight, and then every read that follows the last
+ * one it served within `idleMs` (one second), for at most `maxAgeMs` (a minute). The reads of one refresh come back
+ * to back, as fast as the engine answers them, however long a large refresh takes; a second without a read means
+ * that refresh is over. Neither bound follows `soda:rateWindowMs`: the engine's pace, not Soda's limits, decides
+ * when a refresh ends. A runner registered or renamed meanwhile shows at the next refresh.
  *
  * Only reads use it, because a stale answer there is never acted on: a runner absent from a snapshot is confirmed
  * with its own GET before a key is dropped (the caller's rule), and a runner registered or renamed in that second
@@ -23,24 +23,31 @@ import { scaledRateLimits } from "./client/soda-api";
  */
 export class RunnerDirectory {
   private inFlight: Promise<RunnerSnapshot> | undefined;
-  private latest: { snapshot: RunnerSnapshot; finishedAt: number } | undefined;
+  private latest: { snapshot: RunnerSnapshot; finishedAt: number; lastServedAt: number } | undefined;
   /** Bumped by `invalidate`: a walk that began before it may still answer the reads that joined it, but not later ones. */
   private generation = 0;
 
   constructor(
     private readonly listRunners: () => Promise<Runner[]>,
     private readonly clock: Clock,
-    readonly freshForMs: number,
+    readonly idleMs = SNAPSHOT_IDLE_MS,
+    readonly maxAgeMs = SNAPSHOT_MAX_AGE_MS,
   ) {}
 
-  /** The runners as one walk saw them: the one in flight, or one finished within `freshForMs`, or a new one. */
+  /** The runners as one walk saw them: the one in flight, or the latest while reads keep coming, or a new one. */
   snapshot(): Promise<RunnerSnapshot> {
     if (this.inFlight !== undefined) return this.inFlight;
-    if (this.latest !== undefined && this.clock.now() - this.latest.finishedAt <= this.freshForMs) return Promise.resolve(this.latest.snapshot);
+    const now = this.clock.now();
+    const latest = this.latest;
+    if (latest !== undefined && now - latest.lastServedAt <= this.idleMs && now - latest.finishedAt <= this.maxAgeMs) {
+      latest.lastServedAt = now;
+      return Promise.resolve(latest.snapshot);
+    }
     const generation = this.generation;
     const walk = this.listRunners().then((runners) => {
       const snapshot = new RunnerSnapshot(runners);
-      if (generation === this.generation) this.latest = { snapshot, finishedAt: this.clock.now() };
+      const finishedAt = this.clock.now();
+      if (generation === this.generation) this.latest = { snapshot, finishedAt, lastServedAt: finishedAt };
       return snapshot;
     });
     const settled = walk.finally(() => {
@@ -82,8 +89,7 @@ export class RunnerSnapshot {
   }
 }
 
-/** How long a finished walk serves reads: the interval at which Soda's list limit grants one request. */
-export function snapshotFreshnessMs(rateWindowMs: number | undefined): number {
-  const { limit, windowMs } = scaledRateLimits(rateWindowMs).listRunners;
-  return windowMs / limit;
-}
+/** A second without a read ends the stream of one refresh's reads. */
+export const SNAPSHOT_IDLE_MS = 1_000;
+/** However busy, a snapshot is not served for longer than this after its walk. */
+export const SNAPSHOT_MAX_AGE_MS = 60_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Runner } from "../../provider/client/soda-cloud-client";
-import { RunnerDirectory, snapshotFreshnessMs } from "../../provider/runner-directory";
+import { RunnerDirectory } from "../../provider/runner-directory";
 import { FakeClock } from "../support/fake-clock";
 
 const runner = (id: string, name: string): Runner => ({
@@ -25,14 +25,41 @@ function controlledList() {
 }
 
 describe("RunnerDirectory", () => {
-  it("lives one list interval: 1 s at Soda's 60 lists a minute, scaled with soda:rateWindowMs", () => {
-    expect(snapshotFreshnessMs(undefined)).toBe(1_000);
-    expect(snapshotFreshnessMs(6_000)).toBe(100);
+  it("serves reads while they keep coming, however long: a second without one, or a minute in all, ends it", async () => {
+    const source = controlledList();
+    const clock = new FakeClock();
+    const directory = new RunnerDirectory(source.list, clock);
+    const first = directory.snapshot();
+    source.answer(0, [runner("r1", "a")]);
+    await first;
+    // A large refresh: a read every 900 ms for 50 s, all from the one walk.
+    for (let t = 0; t < 50_000; t += 900) {
+      clock.advance(900);
+      await directory.snapshot();
+    }
+    expect(source.walks()).toBe(1);
+    // A pause of more than a second: the refresh is over, the next read walks again.
+    clock.advance(1_001);
+    void directory.snapshot();
+    expect(source.walks()).toBe(2);
+    source.answer(1, []);
+    // Reads that never pause still walk again after a minute.
+    for (let t = 0; t < 61_000; t += 500) {
+      clock.advance(500);
+      const next = directory.snapshot();
+      if (source.walks() > 2) {
+        source.answer(2, []);
+        await next;
+        break;
+      }
+      await next;
+    }
+    expect(source.walks()).toBe(3);
   });
 
   it("serves every read that asks while a walk is in flight from that walk", async () => {
     const source = controlledList();
-    const directory = new RunnerDirectory(source.list, new FakeClock(), 1_000);
+    const directory = new RunnerDirectory(source.list, new FakeClock());
     const reads = [directory.snapshot(), directory.snapshot(), directory.snapshot()];
     expect(source.walks()).toBe(1);
     source.answer(0, [runner("r1", "a")]);
@@ -44,7 +71,7 @@ describe("RunnerDirectory", () => {
 
   it("keeps no failed walk: each read that joined gets the error, and the next read walks again", async () => {
     const source = controlledList();
-    const directory = new RunnerDirectory(source.list, new FakeClock(), 1_000);
+    const directory = new RunnerDirectory(source.list, new FakeClock());
     const reads = [directory.snapshot(), directory.snapshot()];
     source.fail(0, new Error("Soda Cloud answered 503"));
     for (const read of reads) await expect(read).rejects.toThrow(/503/);
@@ -57,7 +84,7 @@ describe("RunnerDirectory", () => {
   it("after invalidate, a walk in flight answers the reads that joined it but no later one", async () => {
     const source = controlledList();
     const clock = new FakeClock();
-    const directory = new RunnerDirectory(source.list, clock, 1_000);
+    const directory = new RunnerDirectory(source.list, clock);
     const early = directory.snapshot();
     directory.invalidate();
     const late = directory.snapshot();
