@@ -10,7 +10,7 @@ import { prepareProjectDir, type ProjectDir } from "../tests/support/project-dir
 import { PulumiCli } from "../tests/support/pulumi-cli";
 import { commandWorks, ensurePulumiCli, goAvailable } from "../tests/support/pulumi-cli-build";
 import { packedInstall } from "../tests/support/packed-install";
-import type { BenchEmulator } from "./harness";
+import { startBenchEmulator, type BenchEmulator } from "./harness";
 import { programFiles, type ProgramKind } from "./real-engine-program";
 import type { Command } from "./real-engine-minimum";
 
@@ -102,5 +102,27 @@ export async function openBenchStack(kind: ProgramKind, emulator: BenchEmulator,
   } catch (error) {
     close();
     throw error;
+  }
+}
+
+/**
+ * Runs `body` with an emulator and two stacks against it, ours and the trivial provider's (the engine's own cost),
+ * and removes all three afterwards, whether it succeeded or not.
+ */
+export async function withBenchStacks<T>(
+  options: { rateWindowMs: number; latencyMs: number },
+  body: (emulator: BenchEmulator, ours: BenchStack, trivial: BenchStack) => Promise<T>,
+): Promise<T> {
+  const emulator = await startBenchEmulator({ rateWindowMs: options.rateWindowMs, latencyMs: options.latencyMs });
+  const stacks: BenchStack[] = [];
+  try {
+    const ours = await openBenchStack("soda", emulator, options.rateWindowMs);
+    stacks.push(ours);
+    const trivial = await openBenchStack("trivial", emulator, options.rateWindowMs);
+    stacks.push(trivial);
+    return await body(emulator, ours, trivial);
+  } finally {
+    for (const stack of stacks) stack.close();
+    await emulator.close();
   }
 }

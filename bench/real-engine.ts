@@ -5,9 +5,9 @@
  * theoretical minimum of Soda's rate limits (bench/real-engine-minimum.ts). Requests and 429s are counted at the
  * emulator per command.
  */
-import { inPool, startBenchEmulator, type BenchEmulator } from "./harness";
+import { inPool, type BenchEmulator } from "./harness";
 import type { BenchOptions } from "./options";
-import { openBenchStack, parallelDefault, type BenchStack } from "./real-engine-stack";
+import { parallelDefault, withBenchStacks, type BenchStack } from "./real-engine-stack";
 import { COMMANDS, minimumRequests, theoreticalMinimumMs, type Command } from "./real-engine-minimum";
 import { refreshTarget } from "./requests";
 import { median, ratio, round, summarize, type Summary } from "./stats";
@@ -61,17 +61,9 @@ async function warmUp(stacks: BenchStack[]): Promise<void> {
 }
 
 export async function runRealEngine(options: BenchOptions["realEngine"]): Promise<RealEngineResult> {
-  let emulator: BenchEmulator | undefined;
-  const stacks: BenchStack[] = [];
-  try {
-    emulator = await startBenchEmulator({ rateWindowMs: options.rateWindowMs, latencyMs: options.latencyMs });
-    const e = emulator;
-    const ours = await openBenchStack("soda", e, options.rateWindowMs);
-    stacks.push(ours);
-    const trivial = await openBenchStack("trivial", e, options.rateWindowMs);
-    stacks.push(trivial);
+  return withBenchStacks(options, async (e, ours, trivial) => {
     const parallel = await parallelDefault(ours.cli);
-    for (let i = 0; i < options.warmup; i++) await warmUp(stacks);
+    for (let i = 0; i < options.warmup; i++) await warmUp([ours, trivial]);
     const results: CommandResult[] = [];
     for (const keys of options.keys) {
       await ours.setKeys(keys);
@@ -119,10 +111,7 @@ export async function runRealEngine(options: BenchOptions["realEngine"]): Promis
       }
     }
     return { options, parallel, results };
-  } finally {
-    for (const stack of stacks) stack.close();
-    await emulator?.close();
-  }
+  });
 }
 
 /** Requests per key for up and destroy (the minimum is per key); the whole command for refresh (one list walk). */

@@ -3,10 +3,10 @@
  * (bench/host-memory.ts) at the end of `pulumi up` and of the `pulumi refresh` after every agent registered, for
  * N agent keys and, as the reference, N trivial dynamic resources (the same host, program and engine). Linux only.
  */
-import { inPool, startBenchEmulator, type BenchEmulator } from "./harness";
+import { inPool, type BenchEmulator } from "./harness";
 import { sampleHostPeaks } from "./host-memory";
 import type { BenchOptions } from "./options";
-import { openBenchStack, type BenchStack } from "./real-engine-stack";
+import { withBenchStacks, type BenchStack } from "./real-engine-stack";
 import type { Command } from "./real-engine-minimum";
 import { ratio, round } from "./stats";
 import type { Row } from "./table";
@@ -46,15 +46,7 @@ async function measure(stack: BenchStack, keys: number, afterUp: () => Promise<v
 }
 
 export async function runRealMemory(options: BenchOptions["memory"]): Promise<RealMemoryResult> {
-  let emulator: BenchEmulator | undefined;
-  const stacks: BenchStack[] = [];
-  try {
-    emulator = await startBenchEmulator({ rateWindowMs: options.rateWindowMs, latencyMs: options.latencyMs });
-    const e = emulator;
-    const ours = await openBenchStack("soda", e, options.rateWindowMs);
-    stacks.push(ours);
-    const trivial = await openBenchStack("trivial", e, options.rateWindowMs);
-    stacks.push(trivial);
+  return withBenchStacks(options, async (e, ours, trivial) => {
     const trivialPeaks = await measure(trivial, options.keys, async () => undefined);
     let rateLimited = 0;
     const { result: oursPeaks, requests } = await e.during(() =>
@@ -66,10 +58,7 @@ export async function runRealMemory(options: BenchOptions["memory"]): Promise<Re
     );
     rateLimited = requests.filter((r) => r.status === 429).length;
     return { options, ours: oursPeaks, trivial: trivialPeaks, rateLimited };
-  } finally {
-    for (const stack of stacks) stack.close();
-    await emulator?.close();
-  }
+  });
 }
 
 const mib = (kib: number | null) => (kib === null ? null : round(kib / 1024, 1));

@@ -76,19 +76,24 @@ export interface StringSchema extends Schema<string> {
   check(problem: Check<string>): StringSchema;
 }
 
+/** Runs `checks` in order and reports the first that fails, as zod reports one problem per check chain here. */
+function firstProblem<T>(value: T, checks: Check<T>[], path: PathKey[], issues: Issue[]): void {
+  for (const check of checks) {
+    const problem = check(value);
+    if (problem !== undefined) {
+      issues.push({ path, message: problem });
+      return;
+    }
+  }
+}
+
 export function string(message?: string, checks: Check<string>[] = []): StringSchema {
   const base = schema((value, path, issues) => {
     if (typeof value !== "string") {
       issues.push({ path, message: message ?? invalidType("string", value) });
       return value as string;
     }
-    for (const check of checks) {
-      const problem = check(value);
-      if (problem !== undefined) {
-        issues.push({ path, message: problem });
-        break;
-      }
-    }
+    firstProblem(value, checks, path, issues);
     return value;
   });
   const and = (check: Check<string>) => string(message, [...checks, check]);
@@ -114,13 +119,7 @@ export function number(checks: Check<number>[] = []): NumberSchema {
       issues.push({ path, message: invalidType("number", value) });
       return value as number;
     }
-    for (const check of checks) {
-      const problem = check(value);
-      if (problem !== undefined) {
-        issues.push({ path, message: problem });
-        break;
-      }
-    }
+    firstProblem(value, checks, path, issues);
     return value;
   });
   const and = (check: Check<number>) => number([...checks, check]);
