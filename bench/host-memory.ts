@@ -8,6 +8,7 @@
  * can be missed. Linux only: elsewhere nothing is found and the figure is reported as not measured.
  */
 import * as fs from "node:fs";
+import { peakRssKiB } from "../tests/support/process-memory";
 
 /** How often /proc is read while a command runs: often enough that the host's last tick is its shutdown. */
 const TICK_MS = 25;
@@ -52,18 +53,12 @@ export function findProviderHosts(cwd: string): number[] {
   return pids;
 }
 
-/** VmHWM of a process in KiB, or undefined once it has exited. */
-function vmHwmKiB(pid: number): number | undefined {
-  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(read(`/proc/${pid}/status`) ?? "");
-  return match === null ? undefined : Number(match[1]);
-}
-
 /** Samples the provider hosts started in `cwd` while `action` runs; returns its result and each host's peak. */
 export async function sampleHostPeaks<T>(cwd: string, action: () => Promise<T>): Promise<{ result: T; hosts: HostPeak[] }> {
   const peaks = new Map<number, number>();
   const tick = () => {
     for (const pid of findProviderHosts(cwd)) {
-      const kib = vmHwmKiB(pid);
+      const kib = peakRssKiB(pid);
       if (kib !== undefined) peaks.set(pid, Math.max(kib, peaks.get(pid) ?? 0));
     }
   };

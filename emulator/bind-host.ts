@@ -11,11 +11,8 @@ export function isWildcardHost(host: string): boolean {
   return unbracketed(host) in WILDCARD_LOOPBACK;
 }
 
-/** Whether only this machine can reach `host`: the names and addresses the provider accepts plain http for. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = unbracketed(host).toLowerCase();
-  return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare);
-}
+/** Whether only this machine can reach `host`: the provider's own rule, which accepts plain http for exactly these. */
+export { isLoopbackHostname as isLoopbackHost } from "../provider/client/endpoint";
 
 /** The base URL a client on this machine connects to for a server bound to `host` and `port`. */
 export function clientUrl(host: string, port: number): string {

@@ -36,10 +36,13 @@ export interface ResolvedEndpoint {
   insecure: boolean;
 }
 
-const LOOPBACK_HOSTNAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
-function isLoopback(hostname: string): boolean {
-  return LOOPBACK_HOSTNAMES.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+/**
+ * Whether only this machine can reach `hostname` (a URL's hostname, or a bind address; IPv6 bracketed or not): the
+ * hosts plain http is accepted for without the opt-in. The emulator's CLI warns about a bind beyond these.
+ */
+export function isLoopbackHostname(hostname: string): boolean {
+  const bare = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare);
 }
 
 /**
@@ -68,7 +71,7 @@ export function resolveEndpointWithSource(settings: EndpointSettings): ResolvedE
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       throw new EndpointError(hostSetting, `${hostSetting} "${raw}" uses ${url.protocol}; Soda Cloud is reached over https.`);
     }
-    const insecure = url.protocol === "http:" && !isLoopback(url.hostname);
+    const insecure = url.protocol === "http:" && !isLoopbackHostname(url.hostname);
     if (insecure && settings.allowInsecureHttp !== true) {
       throw new EndpointError(
         hostSetting,

@@ -3,7 +3,6 @@
  * (a "world"), the engine's call sequences for the two resources, a seeded generator, a bounded pool, and the
  * host's peak memory.
  */
-import { readFileSync } from "node:fs";
 import { makeUrn, wrapSecret } from "../support/pulumi-grpc";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import type { ProjectDir } from "../support/project-dir";
@@ -151,16 +150,6 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
     if (await condition()) return;
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Peak resident set size (VmHWM) of a live process, in KiB; undefined where /proc is not available. */
-export function peakRssKiB(pid: number): number | undefined {
-  try {
-    const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match === null ? undefined : Number(match[1]);
-  } catch {
-    return undefined;
   }
 }
 

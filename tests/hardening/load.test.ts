@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareProjectDir, type ProjectDir } from "../support/project-dir";
 import { serializedProviders } from "../support/provider-texts";
-import { agentKeyCalls, envCount, peakRssKiB, pool, startWorld, type World } from "./harness";
+import { peakRssKiB } from "../support/process-memory";
+import { agentKeyCalls, envCount, pool, startWorld, type World } from "./harness";
 
 const N = envCount("LOAD_KEYS", 40);
 const PARALLEL = 10;
