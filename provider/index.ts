@@ -1,6 +1,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { ProcessContext } from "./context";
 import { agentKeyLifecycle } from "./resources/agent-key";
+import { agentRegistrationLifecycle } from "./resources/agent-registration";
 import { apiKeyLifecycle } from "./resources/api-key";
 
 /**
@@ -16,3 +17,4 @@ export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
 
 export const agentKey = agentKeyLifecycle(context);
 export const apiKey = apiKeyLifecycle(context);
+export const agentRegistration = agentRegistrationLifecycle(context);

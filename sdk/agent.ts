@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { REGION_HOSTS } from "../provider/client/soda-api";
 import { SodaAgentKey } from "./agent-key";
+import { SodaAgentRegistration } from "./agent-registration";
 import { deepMerge } from "./deep-merge";
 
 /** Data keys of the key's Secret: the chart's defaults, so `secretKeys` read like the chart's own Secret. */
@@ -22,8 +23,24 @@ export interface SodaAgentArgs {
   createNamespace?: boolean;
   /** Helm release name. Default `"soda-agent"`. */
   releaseName?: pulumi.Input<string>;
-  /** The `soda-agent` chart: a version (default: the repository's newest) and a repository URL (default Soda's public one). */
-  chart?: { version?: string; repo?: string };
+  /**
+   * The `soda-agent` chart: a version (default: the repository's newest) and a repository URL (default Soda's public
+   * one); or `path`, a chart directory or archive on this machine (a vendored copy, for clusters without access to
+   * Soda's repository), which takes the place of both.
+   */
+  chart?: { version?: string; repo?: string; path?: string };
+  /**
+   * Do not wait for the release's workloads to become ready (Helm's `--wait`, which Pulumi applies by default).
+   * Default `false`. Set it where no controller or node will ever run the pods (a bare API server in tests), or
+   * when `waitForAgent` is the readiness you care about.
+   */
+  skipAwait?: boolean;
+  /**
+   * Make `pulumi up` finish only once the agent has registered with Soda Cloud under `agentName` with the new key and
+   * is online, within `timeoutSeconds` (default 300); otherwise the `up` fails saying what to look at. Every
+   * rotation waits again. `true` waits with the default timeout.
+   */
+  waitForAgent?: boolean | { timeoutSeconds?: pulumi.Input<number> };
   /** Helm values deep-merged over the ones this component sets (objects merge, anything else replaces). */
   values?: pulumi.Input<object>;
   /** Passed to the {@link SodaAgentKey}: any change creates a new key and rolls the agent onto it. */
@@ -63,6 +80,8 @@ export class SodaAgent extends pulumi.ComponentResource {
   readonly releaseStatus: pulumi.Output<string>;
   /** The Helm release. */
   readonly release: k8s.helm.v3.Release;
+  /** The wait for the agent's registration, with `waitForAgent`; its `runnerId` is the agent's runner. */
+  readonly registration?: SodaAgentRegistration;
 
   constructor(name: string, args: SodaAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("soda:index:SodaAgent", name, {}, opts);
@@ -102,22 +121,45 @@ export class SodaAgent extends pulumi.ComponentResource {
       `${name}-release`,
       {
         name: args.releaseName ?? "soda-agent",
-        chart: CHART_NAME,
-        version: args.chart?.version,
-        repositoryOpts: { repo: args.chart?.repo ?? DEFAULT_CHART_REPO },
+        ...chartSource(name, args.chart),
         namespace: this.namespace,
         values,
+        skipAwait: args.skipAwait,
       },
       { parent: this },
     );
     this.releaseName = this.release.name;
     this.releaseStatus = this.release.status.status;
 
+    if (args.waitForAgent !== undefined && args.waitForAgent !== false) {
+      this.registration = new SodaAgentRegistration(
+        `${name}-registration`,
+        {
+          agentName: this.key.agentName,
+          apiKeyId: this.key.apiKeyId,
+          endpoint: this.key.endpoint,
+          timeoutSeconds: args.waitForAgent === true ? undefined : args.waitForAgent.timeoutSeconds,
+          namespace: this.namespace,
+        },
+        { parent: this, dependsOn: [this.release] },
+      );
+    }
+
     this.registerOutputs({
       namespace: this.namespace,
       secretName: this.secretName,
       releaseName: this.releaseName,
       releaseStatus: this.releaseStatus,
+      runnerId: this.registration?.runnerId,
     });
   }
+}
+
+/** Where the Release takes the chart from: a local path, or Soda's chart from a repository. */
+function chartSource(name: string, chart: SodaAgentArgs["chart"]): Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts"> {
+  if (chart?.path === undefined) return { chart: CHART_NAME, version: chart?.version, repositoryOpts: { repo: chart?.repo ?? DEFAULT_CHART_REPO } };
+  if (chart.version !== undefined || chart.repo !== undefined) {
+    throw new Error(`SodaAgent "${name}": chart.path names the chart itself, so chart.version and chart.repo cannot be set with it. Set either chart.path, or chart.version and chart.repo.`);
+  }
+  return { chart: chart.path };
 }

@@ -1,4 +1,4 @@
-import { record, string, strictObject, type Infer } from "./shape";
+import { number, record, string, strictObject, type Infer } from "./shape";
 import { rotationPeriodProblem } from "../rotation";
 
 /**
@@ -34,5 +34,19 @@ export const apiKeyInputs = strictObject({
   rotationTriggers: rotationTriggers.optional(),
 });
 
+/** How long a SodaAgentRegistration waits, in seconds: at most a day, as no deployment takes longer to start. */
+export const REGISTRATION_TIMEOUT_SECONDS = { default: 300, max: 86_400 } as const;
+
+export const agentRegistrationInputs = strictObject({
+  agentName,
+  apiKeyId: string("must be a string").min(1, "must not be empty"),
+  endpoint: string("must be a string").min(1, "must not be empty"),
+  timeoutSeconds: number()
+    .check((n) => (Number.isInteger(n) && n >= 1 && n <= REGISTRATION_TIMEOUT_SECONDS.max ? undefined : `must be a whole number of seconds from 1 to ${REGISTRATION_TIMEOUT_SECONDS.max}, not ${n}`))
+    .optional(),
+  namespace: string("must be a string").optional(),
+});
+
 export type AgentKeyInputs = Infer<typeof agentKeyInputs>;
 export type ApiKeyInputs = Infer<typeof apiKeyInputs>;
+export type AgentRegistrationInputs = Infer<typeof agentRegistrationInputs>;

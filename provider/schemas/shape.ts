@@ -111,6 +111,8 @@ export interface NumberSchema extends Schema<number> {
   min(minimum: number): NumberSchema;
   nonnegative(): NumberSchema;
   positive(): NumberSchema;
+  /** A check of its own: returns the problem, or undefined. */
+  check(problem: Check<number>): NumberSchema;
 }
 
 export function number(checks: Check<number>[] = []): NumberSchema {
@@ -130,6 +132,7 @@ export function number(checks: Check<number>[] = []): NumberSchema {
     min: atLeast,
     nonnegative: () => atLeast(0),
     positive: () => and((n) => (n > 0 ? undefined : "Too small: expected number to be >0")),
+    check: and,
   };
 }
 

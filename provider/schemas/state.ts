@@ -33,8 +33,20 @@ export const apiKeyState = looseObject({
   sodaCloudConfig: string(),
 });
 
+export const agentRegistrationState = looseObject({
+  stateVersion,
+  agentName: string(),
+  apiKeyId: string(),
+  endpoint: string(),
+  timeoutSeconds: number().optional(),
+  namespace: string().optional(),
+  runnerId: string(),
+  registeredAt: string(),
+});
+
 export type AgentKeyState = Infer<typeof agentKeyState>;
 export type ApiKeyState = Infer<typeof apiKeyState>;
+export type AgentRegistrationState = Infer<typeof agentRegistrationState>;
 
 /** Thrown when stored state cannot be read; it says which version wrote it and what to do. */
 export class StateError extends Error {
@@ -65,4 +77,9 @@ export function readAgentKeyState(props: Record<string, unknown>): AgentKeyState
 /** Reads a SodaApiKey's stored outputs, of any state version this provider has written. */
 export function readApiKeyState(props: Record<string, unknown>): ApiKeyState {
   return readState("SodaApiKey", apiKeyState, props);
+}
+
+/** Reads a SodaAgentRegistration's stored outputs, of any state version this provider has written. */
+export function readAgentRegistrationState(props: Record<string, unknown>): AgentRegistrationState {
+  return readState("SodaAgentRegistration", agentRegistrationState, props);
 }
