@@ -15,7 +15,12 @@ const agent = new SodaAgent(
   {
     agentName: config.get("agentName") ?? "my-soda-agent",
     namespace: config.get("namespace") ?? "soda-agent",
-    chart: { version: config.get("chartVersion") },
+    // Soda's chart from its repository, or a copy on this machine (`chartPath`) for clusters that cannot reach it.
+    chart: config.get("chartPath") !== undefined ? { path: config.get("chartPath") } : { version: config.get("chartVersion") },
+    // `pulumi up` finishes once the agent has registered with Soda Cloud with its new key (default: within 300 s).
+    waitForAgent: config.getBoolean("waitForAgent") === false ? false : { timeoutSeconds: config.getNumber("waitForAgentSeconds") },
+    // Only where no node runs the pods (e.g. a bare API server): Helm would otherwise wait for them to be ready.
+    skipAwait: config.getBoolean("skipAwait"),
     // A new key every 90 days, or now with `pulumi config set keyGeneration 2`; the pods roll onto it.
     rotationPeriod: config.get("rotationPeriod") ?? "90d",
     rotationTriggers: { generation: config.get("keyGeneration") ?? "1" },
@@ -30,5 +35,5 @@ export const namespace = agent.namespace;
 export const secretName = agent.secretName;
 export const releaseName = agent.releaseName;
 export const releaseStatus = agent.releaseStatus;
-/** Filled in by `pulumi refresh` once the agent has registered with Soda Cloud. */
-export const registered = agent.key.registered;
+/** The agent's runner in Soda Cloud, seen by the wait for the agent (undefined with `waitForAgent` false). */
+export const runnerId = agent.registration?.runnerId;

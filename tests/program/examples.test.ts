@@ -52,7 +52,7 @@ afterEach(async () => {
 
 describe("examples/agent-on-kubernetes", () => {
   it("deploys the agent with its key in a Secret, rotates onto a new Secret, and destroys", async () => {
-    const config = await startExample("agent-on-kubernetes", { agentName: "k8s-agent" });
+    const config = await startExample("agent-on-kubernetes", { agentName: "k8s-agent", waitForAgent: "false" });
     const first = await ok(engine.up());
     const key = resource("soda-agent-key");
     const secret = resource("soda-agent-apikey");
