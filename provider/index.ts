@@ -3,6 +3,7 @@ import { ProcessContext } from "./context";
 import { agentKeyLifecycle } from "./resources/agent-key";
 import { agentRegistrationLifecycle } from "./resources/agent-registration";
 import { apiKeyLifecycle } from "./resources/api-key";
+import { keySecretNameLifecycle } from "./resources/key-secret-name";
 
 /**
  * The provider implementation as the engine's provider host runs it. The serialized shim (`shim.ts`) loads this
@@ -18,3 +19,4 @@ export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
 export const agentKey = agentKeyLifecycle(context);
 export const apiKey = apiKeyLifecycle(context);
 export const agentRegistration = agentRegistrationLifecycle(context);
+export const keySecretName = keySecretNameLifecycle();

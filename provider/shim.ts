@@ -1,7 +1,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 
 /** Which lifecycle of the implementation a shim delegates to. */
-export type ResourceKind = "agentKey" | "apiKey" | "agentRegistration";
+export type ResourceKind = "agentKey" | "apiKey" | "agentRegistration" | "keySecretName";
 
 /**
  * The object Pulumi serializes into every resource's `__provider` input and later runs in its provider host.

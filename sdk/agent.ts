@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { REGION_HOSTS } from "../provider/client/soda-api";
+import { keySecretName } from "../provider/resources/key-secret-name";
+import { providerShim } from "../provider/shim";
 import { SodaAgentKey } from "./agent-key";
 import { SodaAgentRegistration } from "./agent-registration";
 import { deepMerge } from "./deep-merge";
@@ -49,10 +51,7 @@ export interface SodaAgentArgs {
   rotationPeriod?: pulumi.Input<string>;
 }
 
-/** The name of the Secret holding a key: distinct per key, so a new key changes the Release and rolls the pods. */
-export function keySecretName(apiKeyId: string): string {
-  return `soda-agent-apikey-${apiKeyId.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 12)}`;
-}
+export { keySecretName };
 
 /** The chart's `soda.cloud` values for an endpoint: the endpoint itself, plus the region for the US one. */
 export function cloudValues(endpoint: string): Record<string, string> {
@@ -100,7 +99,8 @@ export class SodaAgent extends pulumi.ComponentResource {
     const secret = new k8s.core.v1.Secret(
       `${name}-apikey`,
       {
-        metadata: { name: this.key.apiKeyId.apply(keySecretName), namespace: this.namespace },
+        // From a resource updated in place, not from the key: see provider/resources/key-secret-name.ts.
+        metadata: { name: new KeySecretName(`${name}-apikey-name`, { apiKeyId: this.key.apiKeyId }, { parent: this }).secretName, namespace: this.namespace },
         type: "Opaque",
         stringData: pulumi.secret({ [API_KEY_ID_DATA_KEY]: this.key.apiKeyId, [API_KEY_SECRET_DATA_KEY]: this.key.apiKeySecret }),
       },
@@ -162,4 +162,13 @@ function chartSource(name: string, chart: SodaAgentArgs["chart"]): Pick<k8s.helm
     throw new Error(`SodaAgent "${name}": chart.path names the chart itself, so chart.version and chart.repo cannot be set with it. Set either chart.path, or chart.version and chart.repo.`);
   }
   return { chart: chart.path };
+}
+
+/** The key Secret's name, updated in place when the key changes (provider/resources/key-secret-name.ts). */
+class KeySecretName extends pulumi.dynamic.Resource {
+  declare public readonly secretName: pulumi.Output<string>;
+
+  constructor(name: string, args: { apiKeyId: pulumi.Input<string> }, opts: pulumi.CustomResourceOptions) {
+    super(providerShim("keySecretName"), name, { ...args, secretName: undefined }, opts, "soda", "AgentKeySecretName");
+  }
 }

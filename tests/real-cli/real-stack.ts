@@ -62,6 +62,8 @@ export interface RealStackOptions {
   files?: Record<string, string>;
   /** Stack config besides the emulator's soda:host and admin key. */
   config?: Record<string, string | { secret: string }>;
+  /** The `node_modules` the project links to; by default the packed install of global setup. */
+  nodeModules?: string;
 }
 
 /** Stacks of the running test; each is closed after it, whether it passed or not. */
@@ -75,7 +77,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
   const emulatorLog: string[] = [];
   const soda = await emulatorFixture({ log: (line) => emulatorLog.push(line) });
   const source = options.source ?? (options.files === undefined ? KEYS_FIXTURE : undefined);
-  const project = options.project ?? prepareProjectDir({ source, files: options.files, prefix: "soda-user-project-", nodeModules: inject("userNodeModules") });
+  const project = options.project ?? prepareProjectDir({ source, files: options.files, prefix: "soda-user-project-", nodeModules: options.nodeModules ?? inject("userNodeModules") });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-real-cli-"));
   const close = async () => {
     await soda.close();

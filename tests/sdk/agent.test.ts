@@ -22,6 +22,7 @@ beforeAll(async () => {
     if (type.endsWith("soda:AgentKey")) {
       return { ...inputs, apiKeyId: keyIdFor(inputs.agentName), apiKeySecret: MINTED_SECRET, endpoint: "https://cloud.us.soda.io", createdAt: "2026-01-01T00:00:00.000Z", runnerId: "", registered: false };
     }
+    if (type.endsWith("soda:AgentKeySecretName")) return { ...inputs, secretName: sdk.keySecretName(inputs.apiKeyId) };
     if (type === "kubernetes:helm.sh/v3:Release") return { ...inputs, status: { status: "deployed" } };
     return inputs;
   });

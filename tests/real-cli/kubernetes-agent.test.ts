@@ -1,0 +1,153 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startKubeCluster, type KubeCluster } from "../support/kube-cluster";
+import { AGENT_DEPLOYMENT, FIXTURE_CHART, agentProgram, eventLogSteps, helmRelease, kubeList, kubeObject, kubeStack, kubernetesBin, kubernetesSkipReason, secretRefs, simulatedAgent } from "./kubernetes-stack";
+import { DESTROY, REFRESH, UP, agentKeyOf, liveRunnerKeys, replacementTriggerWorks, skipReason, sodaView, type RealStack } from "./real-stack";
+
+/**
+ * SodaAgent through the real CLI and the real kubernetes provider, on a real API server (etcd, kube-apiserver and
+ * kube-controller-manager; no kubelet, so a stand-in plays the agent's pod: see `simulatedAgent`). What the README's
+ * rotation sequence says is what these tests observe in the engine's event log.
+ */
+let cluster: KubeCluster;
+let eventLogDir: string;
+
+beforeAll(async () => {
+  if (skipReason || kubernetesSkipReason) return;
+  cluster = await startKubeCluster({ binDir: kubernetesBin });
+  eventLogDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-event-logs-"));
+}, 300_000);
+afterAll(async () => {
+  await cluster?.stop();
+  if (eventLogDir !== undefined) fs.rmSync(eventLogDir, { recursive: true, force: true });
+});
+
+/** `pulumi up` with an event log; the output and the completed steps, in order. */
+async function upWithLog(stack: RealStack, label: string, extra: string[] = []): Promise<{ output: string; steps: string[] }> {
+  const log = path.join(eventLogDir, `${label}.jsonl`);
+  const output = await stack.cli.run([...UP, "--event-log", log, ...extra]);
+  const steps = eventLogSteps(log);
+  process.stderr.write(`kubernetes: steps of ${label}: ${steps.join(" | ")}\n`);
+  return { output, steps };
+}
+
+/** The agent's key Secrets in the namespace (one per key, named after it). */
+async function keySecrets(namespace: string): Promise<string[]> {
+  return (await kubeList(cluster, `/api/v1/namespaces/${namespace}/secrets`)).map((s) => s.metadata.name as string).filter((n) => n.startsWith("soda-agent-apikey-"));
+}
+
+/** Every Secret the Deployment's pods and the Helm release's values name: each must exist. */
+async function dangling(namespace: string): Promise<string[]> {
+  const deployment = await kubeObject(cluster, `/apis/apps/v1/namespaces/${namespace}/deployments/${AGENT_DEPLOYMENT}`);
+  const release = await helmRelease(cluster, namespace);
+  const named = new Set([...secretRefs(deployment), release.record.config.soda.apikey.existingSecret as string]);
+  const existing = new Set((await kubeList(cluster, `/api/v1/namespaces/${namespace}/secrets`)).map((s) => s.metadata.name as string));
+  return [...named].filter((name) => !existing.has(name));
+}
+
+/** What a deployed key looks like in the cluster, checked from the API server's objects. */
+async function expectDeployed(stack: RealStack, namespace: string): Promise<{ keyId: string; secretName: string; podTemplate: string }> {
+  const key = await agentKeyOf(stack);
+  const outputs = await stack.cli.outputs();
+  const secretName = outputs.secretName as string;
+  const secret = await kubeObject(cluster, `/api/v1/namespaces/${namespace}/secrets/${secretName}`);
+  expect(Buffer.from(secret.data.SODA_API_KEY_ID, "base64").toString()).toBe(key.apiKeyId);
+  expect(Buffer.from(secret.data.SODA_API_KEY_SECRET, "base64").toString()).toBe(key.apiKeySecret);
+  const deployment = await kubeObject(cluster, `/apis/apps/v1/namespaces/${namespace}/deployments/${AGENT_DEPLOYMENT}`);
+  expect(secretRefs(deployment)).toEqual([secretName]);
+  expect(JSON.stringify(deployment)).not.toContain(key.apiKeySecret);
+  // The release Helm stores in the cluster names the Secret and holds no key material.
+  const release = await helmRelease(cluster, namespace);
+  expect(release.record.info.status).toBe("deployed");
+  expect(release.record.config.soda.apikey).toEqual({ existingSecret: secretName, secretKeys: { idKey: "SODA_API_KEY_ID", secretKey: "SODA_API_KEY_SECRET" } });
+  expect(release.raw).not.toContain(key.apiKeySecret);
+  expect(release.raw).not.toContain(Buffer.from(key.apiKeySecret).toString("base64"));
+  expect(await keySecrets(namespace)).toEqual([secretName]);
+  expect(await dangling(namespace)).toEqual([]);
+  // The state holds the key only encrypted: no file of the backend has it in any form.
+  for (const file of filesUnder(stack.cli.backendDir)) {
+    const text = fs.readFileSync(file, "utf8");
+    expect(text.includes(key.apiKeySecret) || text.includes(Buffer.from(key.apiKeySecret).toString("base64")), file).toBe(false);
+  }
+  return { keyId: key.apiKeyId, secretName, podTemplate: JSON.stringify(deployment.spec.template) };
+}
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+describe.skipIf(skipReason || kubernetesSkipReason)("SodaAgent on a real Kubernetes API server", () => {
+  it("up, four ways to rotate, destroy: the agent rolls onto each new key and no object points at a missing Secret", async () => {
+    const namespace = "soda-rotation";
+    const stack = await kubeStack(cluster, {
+      files: agentProgram(),
+      config: { namespace, chartPath: FIXTURE_CHART, rotationPeriod: "30d", waitForAgentSeconds: "120", ...(replacementTriggerWorks ? { replacementTrigger: "1" } : {}) },
+    });
+    const agent = simulatedAgent(cluster, stack, namespace);
+    try {
+      const first = await upWithLog(stack, "up");
+      expect(first.output).toMatch(/\+ \d+ created/);
+      let deployed = await expectDeployed(stack, namespace);
+      const runners = (await sodaView(stack)).runners;
+      expect(runners.map((r) => r.name)).toEqual(["k8s-agent"]);
+      expect((await stack.cli.outputs()).runnerId).toBe(runners[0].id);
+      await stack.cli.run(REFRESH);
+      await stack.cli.run([...REFRESH, "--expect-no-changes"]);
+
+      const rotations: [string, () => Promise<{ output: string; steps: string[] }>][] = [
+        ["rotationTriggers", async () => (await stack.cli.setConfig({ keyGeneration: "2" }), upWithLog(stack, "rotationTriggers"))],
+        [
+          "due rotationPeriod",
+          async () => {
+            // A key created, and last `up`, 31 days ago (as tests/real-cli/rotation.test.ts does).
+            const state = await stack.cli.exportState();
+            const key = state.deployment.resources!.find((r) => r.type.endsWith(":AgentKey"))!;
+            const monthAgo = new Date(Date.now() - 31 * 86_400_000).toISOString();
+            key.outputs!.createdAt = monthAgo;
+            key.inputs!.__checkedAt = monthAgo;
+            await stack.cli.importState(state);
+            return upWithLog(stack, "rotationPeriod");
+          },
+        ],
+        ...(replacementTriggerWorks ? [["replacementTrigger", async () => (await stack.cli.setConfig({ replacementTrigger: "2" }), upWithLog(stack, "replacementTrigger"))] as [string, () => Promise<{ output: string; steps: string[] }>]] : []),
+        [
+          "pulumi up --replace",
+          async () => {
+            const urn = (await stack.cli.exportState()).deployment.resources!.find((r) => r.type.endsWith(":AgentKey"))!.urn;
+            return upWithLog(stack, "replace", ["--replace", urn]);
+          },
+        ],
+      ];
+      for (const [label, rotate] of rotations) {
+        const before = deployed;
+        const { steps } = await rotate();
+        deployed = await expectDeployed(stack, namespace);
+        expect(deployed.keyId, label).not.toBe(before.keyId);
+        expect(deployed.secretName, label).not.toBe(before.secretName);
+        // The pod template changed, so the Deployment rolls its pods onto the new key.
+        expect(deployed.podTemplate, label).not.toBe(before.podTemplate);
+        // The old key is revoked (its runner deleted) and the agent registered again with the new one.
+        expect(await liveRunnerKeys(stack), label).toEqual([deployed.keyId]);
+        expect(agent.registeredKeys.at(-1), label).toBe(deployed.keyId);
+        // The old runner goes before the new key is minted; the new Secret exists before the release names it.
+        expect(steps.indexOf("delete-replaced agent-key"), label).toBeLessThan(steps.indexOf("create-replacement agent-key"));
+        expect(steps.indexOf("create-replacement agent-apikey"), label).toBeLessThan(steps.indexOf("update agent-release"));
+      }
+      // The Deployment made one ReplicaSet per pod template: the pods would have rolled each time.
+      if (cluster.controllerManager) {
+        const replicaSets = await kubeList(cluster, `/apis/apps/v1/namespaces/${namespace}/replicasets`);
+        expect(replicaSets.length).toBe(rotations.length + 1);
+      }
+
+      const destroyed = await stack.cli.run(DESTROY);
+      expect(destroyed).toMatch(/- \d+ deleted/);
+      expect(await liveRunnerKeys(stack)).toEqual([]);
+      expect((await sodaView(stack)).runners).toEqual([]);
+      expect((await cluster.get(`/api/v1/namespaces/${namespace}`)).status).toBe(404);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
