@@ -150,4 +150,41 @@ describe.skipIf(skipReason || kubernetesSkipReason)("SodaAgent on a real Kuberne
       await agent.stop();
     }
   });
+
+  it("a rotation Soda refuses midway (old runner in use) leaves the agent on its old key and Secret; the next up converges", async () => {
+    const namespace = "soda-failed-rotation";
+    const stack = await kubeStack(cluster, { files: agentProgram(), config: { namespace, chartPath: FIXTURE_CHART, waitForAgentSeconds: "120" } });
+    const agent = simulatedAgent(cluster, stack, namespace);
+    try {
+      await stack.cli.run(UP);
+      const before = await expectDeployed(stack, namespace);
+      const runner = (await sodaView(stack)).runners[0];
+      // A scan is running on the agent: Soda answers 400 to deleting its runner, the only way to revoke its key.
+      expect((await stack.soda.control("PUT", `/__emulator/runners/${runner.id}/in-use`, { inUse: true })).status).toBe(200);
+      await stack.cli.setConfig({ keyGeneration: "2" });
+      const log = path.join(eventLogDir, "failed-rotation.jsonl");
+      const failed = await stack.cli.exec([...UP, "--event-log", log]);
+      expect(failed.code).not.toBe(0);
+      expect(failed.stdout + failed.stderr).toContain(`Soda Cloud refused to delete agent "k8s-agent" (runner ${runner.id}), which would revoke its key: it is in use`);
+      process.stderr.write(`kubernetes: steps of the failed rotation: ${eventLogSteps(log).join(" | ")}\n`);
+      // Nothing moved: the old key is live, its runner there, and the cluster still runs it from its Secret.
+      expect(await liveRunnerKeys(stack)).toEqual([before.keyId]);
+      expect((await sodaView(stack)).runners.map((r) => r.id)).toEqual([runner.id]);
+      expect(await keySecrets(namespace)).toEqual([before.secretName]);
+      expect(await dangling(namespace)).toEqual([]);
+      const deployment = await kubeObject(cluster, `/apis/apps/v1/namespaces/${namespace}/deployments/${AGENT_DEPLOYMENT}`);
+      expect(JSON.stringify(deployment.spec.template)).toBe(before.podTemplate);
+
+      // The scan ends; the next `up` rotates.
+      await stack.soda.control("PUT", `/__emulator/runners/${runner.id}/in-use`, { inUse: false });
+      expect(await stack.cli.run(UP)).toMatch(/replaced/);
+      const after = await expectDeployed(stack, namespace);
+      expect(after.keyId).not.toBe(before.keyId);
+      expect(await liveRunnerKeys(stack)).toEqual([after.keyId]);
+      await stack.cli.run(DESTROY);
+      expect(await liveRunnerKeys(stack)).toEqual([]);
+    } finally {
+      await agent.stop();
+    }
+  });
 });
