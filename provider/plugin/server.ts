@@ -1,11 +1,12 @@
-import * as grpc from "@grpc/grpc-js";
+import type * as GrpcJs from "@grpc/grpc-js";
 import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as enginePb from "@pulumi/pulumi/proto/engine_pb";
 import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
-import * as emptyPb from "google-protobuf/google/protobuf/empty_pb";
-import * as structPb from "google-protobuf/google/protobuf/struct_pb";
+import type * as EmptyPb from "google-protobuf/google/protobuf/empty_pb";
+import type * as StructPb from "google-protobuf/google/protobuf/struct_pb";
+import { createRequire } from "node:module";
 import type { Clock } from "../client/clock";
 import { ProcessContext, type ProviderContext } from "../context";
 import { CONFIG_KEYS, readStackConfig, resolveSettings, SettingsError } from "../settings";
@@ -26,8 +27,15 @@ import { plainProps, wrapSecrets } from "./wire";
  * instance's: its config, its clients and rate-limit budget.
  */
 
+// gRPC and protobuf are @pulumi/pulumi's dependencies, not ours: load the very copies its generated stubs use
+// (messages and channels do not mix across copies).
+const requireAsPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
+const grpc: typeof GrpcJs = requireAsPulumi("@grpc/grpc-js");
+const emptyPb: typeof EmptyPb = requireAsPulumi("google-protobuf/google/protobuf/empty_pb");
+const structPb: typeof StructPb = requireAsPulumi("google-protobuf/google/protobuf/struct_pb");
+
 type Props = Record<string, unknown>;
-type Callback<T> = grpc.sendUnaryData<T>;
+type Callback<T> = GrpcJs.sendUnaryData<T>;
 
 export interface PluginOptions {
   version: string;
@@ -103,16 +111,16 @@ export function configFromRequest(args: Props, variables: ReadonlyMap<string, st
   return config;
 }
 
-function fromStruct(struct: structPb.Struct | undefined): Props {
+function fromStruct(struct: StructPb.Struct | undefined): Props {
   return (struct?.toJavaScript() ?? {}) as Props;
 }
 
-function toStruct(props: Props): structPb.Struct {
+function toStruct(props: Props): StructPb.Struct {
   // Struct.fromJavaScript refuses undefined: absent optional outputs are left out.
   return structPb.Struct.fromJavaScript(JSON.parse(JSON.stringify(props)));
 }
 
-function grpcError(error: unknown): grpc.ServiceError {
+function grpcError(error: unknown): GrpcJs.ServiceError {
   const message = error instanceof Error ? error.message : String(error);
   return Object.assign(new Error(message), { code: grpc.status.UNKNOWN, details: message, metadata: new grpc.Metadata() });
 }
