@@ -8,6 +8,7 @@ import type * as EmptyPb from "google-protobuf/google/protobuf/empty_pb";
 import type * as StructPb from "google-protobuf/google/protobuf/struct_pb";
 import { createRequire } from "node:module";
 import type { Clock } from "../client/clock";
+import { EndpointError } from "../client/endpoint";
 import { ProcessContext, type ProviderContext } from "../context";
 import { CONFIG_KEYS, readStackConfig, resolveSettings, SettingsError } from "../settings";
 import { previewCreate, pluginDiff, pluginResource, pluginUpdate, secretOutputs, type PluginResource } from "./resources";
@@ -179,7 +180,7 @@ export class SodaPlugin {
             const config = configFromRequest(plain, new Map());
             resolveSettings(readStackConfig({ get: (key) => config.get(key) }), {});
           } catch (error) {
-            if (!(error instanceof SettingsError)) throw error;
+            if (!(error instanceof SettingsError || error instanceof EndpointError)) throw error;
             const failure = new providerPb.CheckFailure();
             failure.setProperty(error.setting.replace(`${PACKAGE_NAME}:`, ""));
             failure.setReason(error.message);

@@ -158,6 +158,19 @@ describe("the plugin's schema", () => {
   });
 });
 
+describe("the plugin's provider configuration", () => {
+  it("refuses a setting that can never work at CheckConfig, naming the provider property", async () => {
+    const soda = await emulator();
+    const { client } = await plugin(soda);
+    const request = new providerPb.CheckRequest();
+    request.setUrn("urn:pulumi:test::project::pulumi:providers:soda::us");
+    request.setOlds(toStruct({}));
+    request.setNews(toStruct({ region: "mars", requestTimeoutMs: "5000" }));
+    const response = await call<unknown, InstanceType<typeof providerPb.CheckResponse>>(client, "checkConfig", request);
+    expect(response.getFailuresList().map((f) => [f.getProperty(), f.getReason()])).toEqual([["region", expect.stringContaining('soda:region "mars" is not a Soda Cloud region')]]);
+  });
+});
+
 describe("soda:index:AgentKey through the plugin protocol", () => {
   it("creates a key with its secret marked secret, previews without a request, and reads it back", async () => {
     const soda = await emulator();
