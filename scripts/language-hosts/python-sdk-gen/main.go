@@ -10,14 +10,36 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
+
+// noReferences is the loader for a schema that references no other package (the soda schema does not): binding
+// requires a loader, and any reference is an error worth seeing.
+type noReferences struct{}
+
+func (noReferences) LoadPackage(pkg string, _ *semver.Version) (*schema.Package, error) {
+	return nil, fmt.Errorf("the schema references package %q, which this generator cannot load", pkg)
+}
+
+func (noReferences) LoadPackageV2(_ context.Context, d *schema.PackageDescriptor) (*schema.Package, error) {
+	return nil, fmt.Errorf("the schema references package %q, which this generator cannot load", d.Name)
+}
+
+func (noReferences) LoadPackageReference(pkg string, _ *semver.Version) (schema.PackageReference, error) {
+	return nil, fmt.Errorf("the schema references package %q, which this generator cannot load", pkg)
+}
+
+func (noReferences) LoadPackageReferenceV2(_ context.Context, d *schema.PackageDescriptor) (schema.PackageReference, error) {
+	return nil, fmt.Errorf("the schema references package %q, which this generator cannot load", d.Name)
+}
 
 func main() {
 	if len(os.Args) != 3 {
@@ -39,14 +61,14 @@ func run(schemaPath, outDir string) error {
 	if err := json.Unmarshal(text, &spec); err != nil {
 		return fmt.Errorf("the schema in %s is not valid JSON: %w", schemaPath, err)
 	}
-	pkg, diags, err := schema.BindSpec(spec, nil, schema.ValidationOptions{})
+	pkg, diags, err := schema.BindSpec(spec, noReferences{}, schema.ValidationOptions{})
 	if err != nil {
 		return fmt.Errorf("binding the schema: %w", err)
 	}
 	if diags.HasErrors() {
 		return fmt.Errorf("the schema has errors: %v", diags)
 	}
-	files, err := python.GeneratePackage("pulumi-soda-cloud", pkg, nil, nil)
+	files, err := python.GeneratePackage("pulumi-soda-cloud", pkg, nil, noReferences{})
 	if err != nil {
 		return fmt.Errorf("generating the Python SDK: %w", err)
 	}
