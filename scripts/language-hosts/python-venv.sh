@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Pulumi's Python SDK (`pulumi` from PyPI) into a virtual environment in a cache outside git, keyed by
+# Installs Pulumi's Python SDK (`pulumi` from PyPI, and `wheel` to install generated SDKs) into a virtual environment in a cache outside git, keyed by
 # version, for the plugin tests of Python programs. Idempotent: an install already in the cache is reused without
 # any network.
 #
@@ -15,7 +15,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/versions.env"
 version="${1:-$PULUMI_PYTHON_SDK_VERSION}"
 cache_root="${PULUMI_SODA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-soda-cloud}"
-dir="$cache_root/python-sdk/v$version"
+dir="$cache_root/python-sdk/v$version-wheel$PYTHON_WHEEL_VERSION"
 python="${PULUMI_SODA_PYTHON:-python3}"
 log() { echo "python-sdk: $*" >&2; }
 
@@ -41,7 +41,7 @@ log "installing pulumi $version into $dir (from PyPI; once)"
 rm -rf "$dir"
 # A venv records its own path in its scripts, so it is built where it stays rather than moved into place.
 "$python" -m venv "$dir"
-"$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "pulumi==$version" >&2
+"$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "pulumi==$version" "wheel==$PYTHON_WHEEL_VERSION" >&2
 [[ "$(installed_version)" == "$version" ]] || { log "the venv in $dir does not hold pulumi $version after the install"; exit 1; }
 touch "$dir/.installed"
 log "pulumi $version installed in $((SECONDS - started)) s"

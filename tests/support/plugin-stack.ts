@@ -152,7 +152,7 @@ export function ensurePythonTooling(): PythonTooling | { skip: string } {
 
 /**
  * Generates the `pulumi_soda` SDK from the plugin's schema (as `pulumi package add` does with a newer Python host)
- * and gives the project a venv of its own that sees it and the shared SDK venv, without copying or installing.
+ * and gives the project a venv of its own holding it, that sees the shared SDK venv without copying it.
  */
 export async function preparePythonProject(stack: PluginStack, tooling: PythonTooling): Promise<void> {
   const schema = await stack.run(["package", "get-schema", "./node_modules/pulumi-soda-cloud/bin/pulumi-resource-soda"]);
@@ -170,6 +170,13 @@ export async function preparePythonProject(stack: PluginStack, tooling: PythonTo
     if (python === undefined) throw new Error(`no lib/python* in ${dir}`);
     return path.join(lib, python, "site-packages");
   };
-  // A .pth file puts the shared SDK venv and the generated SDK on the project venv's path.
-  fs.writeFileSync(path.join(sitePackages(venv), "soda-test-paths.pth"), `${sitePackages(tooling.sdkVenv)}\n${sdkDir}\n`);
+  // A .pth file puts the shared SDK venv on the project venv's path; the generated SDK is installed into the
+  // project venv (it reads its own version from its package metadata), offline, by the shared venv's pip.
+  fs.writeFileSync(path.join(sitePackages(venv), "soda-test-paths.pth"), `${sitePackages(tooling.sdkVenv)}\n`);
+  const installed = spawnSync(path.join(tooling.sdkVenv, "bin", "python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-index", "--no-build-isolation", "--target", sitePackages(venv), sdkDir], { encoding: "utf8" });
+  if (installed.status !== 0) throw new Error(`installing the generated SDK failed: ${installed.stderr}`);
+  // The Python host of sdk v3.68.0 reads `virtualenv` from a command-line flag, which CLIs since pass in the run
+  // request instead, so it runs the first python on PATH: the venv's, as when a user has activated it.
+  stack.cli.env.PATH = [path.join(venv, "bin"), stack.cli.env.PATH].join(path.delimiter);
+  stack.cli.env.VIRTUAL_ENV = venv;
 }
