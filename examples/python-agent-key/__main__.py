@@ -9,8 +9,10 @@ agent_key = soda.AgentKey(
     "agent-key",
     agent_name=config.get("agentName") or "python-agent",
     rotation_period=config.get("rotationPeriod") or "90d",
-    # A new period rotates the key at once instead of at the end of the old one.
-    opts=pulumi.ResourceOptions(replace_on_changes=["rotationPeriod"]),
+    # A new period rotates the key at once instead of at the end of the old one. Soda Cloud refuses a second
+    # agent under one name, so the old one goes first: the plugin asks for this on every replacement it decides,
+    # and delete_before_replace covers those the engine forces without asking it (`pulumi up --replace`).
+    opts=pulumi.ResourceOptions(replace_on_changes=["rotationPeriod"], delete_before_replace=True),
 )
 
 pulumi.export("agentKeyId", agent_key.api_key_id)

@@ -36,7 +36,7 @@ async function yamlStack(options: { files?: Record<string, string>; config?: Rec
 }
 
 describe.skipIf(skipReason !== "")("the soda plugin from a YAML program", () => {
-  it("previews, creates, refreshes without changes, rotates delete-first on a new period, and destroys, with no secret in plain text", async (test) => {
+  it("previews, creates, refreshes without changes, rotates delete-first on a new period and on a forced replacement, and destroys, with no secret in plain text", async (test) => {
     if (hostSkip !== "") test.skip(hostSkip);
     const stack = await yamlStack({ config: { agentName: "yaml-agent" } });
 
@@ -74,10 +74,23 @@ describe.skipIf(skipReason !== "")("the soda plugin from a YAML program", () => 
     expect(afterRotation.runnerKeys.find((k) => k.apiKeyId === first.agentKeyId)?.revoked).toBe(true);
     await stack.run([...REFRESH, "--expect-no-changes"]);
 
+    // A replacement the engine forces without asking the plugin, of a key whose agent registered: the example's
+    // deleteBeforeReplace deletes the runner first, else Soda would refuse the name and the create would fail.
+    const secondRegistered = await stack.soda.register({ apiKeyId: String(second.agentKeyId), apiKeySecret: String(second.agentKeySecret) }, "yaml-agent");
+    expect(secondRegistered.status).toBe(200);
+    await stack.run(REFRESH);
+    const forcedMark = stack.emulatorLog.length;
+    await stack.run([...UP, "--replace", "urn:pulumi:test::yaml-agent-key::soda:index:AgentKey::agentKey"]);
+    const forced = stack.emulatorLog.slice(forcedMark).map((line) => line.replace(/[0-9a-f-]{36}/g, "{id}").replace(/ \d+ms$/, ""));
+    expect(forced.indexOf("DELETE /api/v1/runners/{id} 200")).toBeGreaterThan(-1);
+    expect(forced.indexOf("DELETE /api/v1/runners/{id} 200")).toBeLessThan(forced.indexOf("POST /api/v1/runners 200"));
+    const third = await stack.cli.outputs(true);
+    expect(third.agentKeyId).not.toBe(second.agentKeyId);
+
     await stack.run(DESTROY);
     expect((await stack.cli.exportState()).deployment.resources ?? []).toEqual([]);
 
-    const secrets = [String(first.agentKeySecret), String(second.agentKeySecret), stack.soda.admin.apiKeySecret];
+    const secrets = [String(first.agentKeySecret), String(second.agentKeySecret), String(third.agentKeySecret), stack.soda.admin.apiKeySecret];
     expect(await pluginSecretLeaks(stack, secrets)).toEqual([]);
     expect(stack.emulatorLog.join("\n")).not.toContain(String(second.agentKeySecret));
   });
