@@ -22,7 +22,7 @@ beforeAll(() => {
   const host = ensureLanguageHost("yaml");
   if ("skip" in host) hostSkip = host.skip;
   else hostBin = host.bin;
-});
+}, 30 * 60_000);
 
 const open: PluginStack[] = [];
 afterEach(async () => {
