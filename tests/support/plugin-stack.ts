@@ -16,12 +16,18 @@ export const PLUGIN_BIN_DIR = path.join(repoRoot, "bin");
 
 export type LanguageHost = "yaml" | "python";
 
+/** A reason to skip, or with PULUMI_SODA_REQUIRE_CLI=1 (CI) an error: there the tier must run. */
+function skipUnlessRequired(reason: string): { skip: string } {
+  if (process.env.PULUMI_SODA_REQUIRE_CLI === "1") throw new Error(`${reason}, and PULUMI_SODA_REQUIRE_CLI=1 requires the plugin tests to run`);
+  return { skip: reason };
+}
+
 /**
  * Builds a language host on first use (or finds it in the cache) and returns its bin directory; the reason to skip
  * instead when it cannot be had here. A cold build takes a minute or more: call from `beforeAll`.
  */
 export function ensureLanguageHost(language: LanguageHost): { bin: string } | { skip: string } {
-  if (!goAvailable()) return { skip: `Go, needed to build pulumi-language-${language} (${path.relative(repoRoot, LANGUAGE_HOST_SCRIPT)}), is not here` };
+  if (!goAvailable()) return skipUnlessRequired(`Go, needed to build pulumi-language-${language} (${path.relative(repoRoot, LANGUAGE_HOST_SCRIPT)}), is not here`);
   const result = spawnSync("bash", [LANGUAGE_HOST_SCRIPT, language], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: 30 * 60_000 });
   if (result.error !== undefined || result.status !== 0) {
     throw new Error(`Building pulumi-language-${language} failed (${result.error?.message ?? `exit ${result.status}`}); see the lines above, and run ${path.relative(repoRoot, LANGUAGE_HOST_SCRIPT)} ${language} by hand to retry.`);
@@ -146,7 +152,7 @@ export interface PythonTooling {
 export function ensurePythonTooling(): PythonTooling | { skip: string } {
   const host = ensureLanguageHost("python");
   if ("skip" in host) return host;
-  if (spawnSync("python3", ["-c", "import sys, venv; sys.exit(sys.version_info < (3, 9))"]).status !== 0) return { skip: "Python 3.9 or newer with the venv module, needed for Pulumi's Python SDK, is not here" };
+  if (spawnSync("python3", ["-c", "import sys, venv; sys.exit(sys.version_info < (3, 9))"]).status !== 0) return skipUnlessRequired("Python 3.9 or newer with the venv module, needed for Pulumi's Python SDK, is not here");
   return { hostBin: host.bin, sdkVenv: cachedBuild("python-venv.sh", []), sdkGenBin: cachedBuild("build.sh", ["python-sdk-gen"]) };
 }
 
