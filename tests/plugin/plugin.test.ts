@@ -171,6 +171,25 @@ describe("the plugin's provider configuration", () => {
   });
 });
 
+describe("the plugin's provider configuration changes", () => {
+  it("reconfigures on a new setting and never replaces the provider (its keys stay where they were created)", async () => {
+    const soda = await emulator();
+    const { client } = await plugin(soda);
+    const diffConfig = async (olds: Props, news: Props) => {
+      const request = new providerPb.DiffRequest();
+      request.setUrn("urn:pulumi:test::project::pulumi:providers:soda::us");
+      request.setOlds(toStruct(olds));
+      request.setOldInputs(toStruct(olds));
+      request.setNews(toStruct(news));
+      const response = await call<unknown, InstanceType<typeof providerPb.DiffResponse>>(client, "diffConfig", request);
+      return { changes: response.getChanges(), replaces: response.getReplacesList(), diffs: response.getDiffsList() };
+    };
+    const old = { host: soda.url, apiKeyId: "a", apiKeySecret: wrapSecret("s1") };
+    expect(await diffConfig(old, { ...old, apiKeySecret: wrapSecret("s1") })).toEqual({ changes: DIFF_NONE, replaces: [], diffs: [] });
+    expect(await diffConfig(old, { ...old, apiKeySecret: wrapSecret("s2") })).toEqual({ changes: DIFF_SOME, replaces: [], diffs: ["apiKeySecret"] });
+  });
+});
+
 describe("soda:index:AgentKey through the plugin protocol", () => {
   it("creates a key with its secret marked secret, previews without a request, and reads it back", async () => {
     const soda = await emulator();
