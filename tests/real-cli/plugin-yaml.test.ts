@@ -95,7 +95,7 @@ describe.skipIf(skipReason !== "")("the soda plugin from a YAML program", () => 
     expect(stack.emulatorLog.join("\n")).not.toContain(String(second.agentKeySecret));
   });
 
-  it("holds keys of two organisations through two provider instances, and attaches warnings to the resource", async (test) => {
+  it("holds keys of two organisations through two provider instances, keeps an API key secret that was passed in plain text, and attaches warnings to the resource", async (test) => {
     if (hostSkip !== "") test.skip(hostSkip);
     const other = await emulatorFixture();
     try {
@@ -110,6 +110,8 @@ describe.skipIf(skipReason !== "")("the soda plugin from a YAML program", () => 
         "  otherHost: {type: string}",
         "  otherKeyId: {type: string}",
         "  otherKeySecret: {type: string, secret: true}",
+        "  scanKeyId: {type: string}",
+        "  scanKeySecret: {type: string}",
         "resources:",
         "  other:",
         "    type: pulumi:providers:soda",
@@ -127,7 +129,14 @@ describe.skipIf(skipReason !== "")("the soda plugin from a YAML program", () => 
         "      agentName: agent-there",
         "    options:",
         "      provider: ${other}",
+        "  scanKey:",
+        "    type: soda:index:ApiKey",
+        "    properties:",
+        "      apiKeyId: ${scanKeyId}",
+        "      apiKeySecret: ${scanKeySecret}",
         "outputs:",
+        "  organisation: ${scanKey.organisationName}",
+        "  sodaCloudConfig: ${scanKey.sodaCloudConfig}",
         "  hereKeyId: ${here.apiKeyId}",
         "  thereKeyId: ${there.apiKeyId}",
         "  thereSecret: ${there.apiKeySecret}",
@@ -137,8 +146,14 @@ describe.skipIf(skipReason !== "")("the soda plugin from a YAML program", () => 
         files: { "Pulumi.yaml": program },
         config: { otherHost: other.url, otherKeyId: other.admin.apiKeyId, otherKeySecret: { secret: other.admin.apiKeySecret } },
       });
+      // An API key whose secret the program passes in plain text: the schema marks the argument secret (YAML wraps
+      // it when registering, and the plugin's Check would too), so state keeps it secret all the same.
+      const scanKey = await stack.soda.newApiKey([]);
+      await stack.cli.setConfig({ scanKeyId: scanKey.apiKeyId });
+      await stack.cli.run(["config", "set", "--plaintext", "--", "scanKeySecret", scanKey.apiKeySecret]);
       await stack.run(UP);
       const outputs = await stack.cli.outputs(true);
+      expect(await stack.cli.outputs()).toMatchObject({ organisation: "Emulated Organisation", sodaCloudConfig: "[secret]" });
       expect((await emulatorView(stack.soda)).runnerKeys.map((k) => k.apiKeyId)).toEqual([outputs.hereKeyId]);
       expect((await emulatorView(other)).runnerKeys.map((k) => k.apiKeyId)).toEqual([outputs.thereKeyId]);
       await stack.run([...REFRESH, "--expect-no-changes"]);
@@ -147,8 +162,12 @@ describe.skipIf(skipReason !== "")("the soda plugin from a YAML program", () => 
       const destroyed = await stack.run(DESTROY);
       expect(destroyed).toMatch(/soda:index:AgentKey \(there\):\s+warning: SodaAgentKey "agent-there" .*never registered an agent/);
       expect(destroyed).toMatch(/soda:index:AgentKey \(here\):\s+warning: SodaAgentKey "agent-here" .*never registered an agent/);
+      expect(destroyed).toMatch(/soda:index:ApiKey \(scanKey\):\s+warning: SodaApiKey .*no API to revoke API keys/);
 
-      expect(await pluginSecretLeaks(stack, [String(outputs.thereSecret), stack.soda.admin.apiKeySecret, other.admin.apiKeySecret])).toEqual([]);
+      // The plain config value itself is in the stack's config file, as the user wrote it; never in the state.
+      const stateText = JSON.stringify(await stack.cli.exportState());
+      expect(stateText.includes(scanKey.apiKeySecret), "the API key secret in plain text in the state").toBe(false);
+      expect(await pluginSecretLeaks(stack, [String(outputs.thereSecret), String(outputs.sodaCloudConfig), stack.soda.admin.apiKeySecret, other.admin.apiKeySecret])).toEqual([]);
     } finally {
       await other.close();
     }
