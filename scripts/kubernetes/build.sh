@@ -21,7 +21,7 @@ source "$here/versions.env"
 cache_root="${PULUMI_SODA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-soda-cloud}"
 root="$cache_root/kubernetes"
 log() { echo "kubernetes: $*" >&2; }
-size_mb() { du -m "$1" | cut -f1; }
+size_mb() { du -sm "$1" | cut -f1; }
 
 command -v go >/dev/null || {
   log "Go is needed to build etcd, kube-apiserver, kube-controller-manager and pulumi-resource-kubernetes (go.dev/doc/install); install Go 1.26 or newer and run this script again"

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import type { TestProject } from "vitest/node";
 import { commandWorks, ensurePulumiCli, goAvailable } from "../support/pulumi-cli-build";
 import { installedVersion, packedInstall } from "../support/packed-install";
+import { ensureKubernetesBins } from "../support/kubernetes-build";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -16,6 +17,12 @@ declare module "vitest" {
     pulumiVersion: string;
     /** The version of @pulumi/pulumi in the packed install ("" when skipped). */
     pulumiSdkVersion: string;
+    /** The directory of etcd, kube-apiserver, kube-controller-manager and pulumi-resource-kubernetes ("" when skipped). */
+    kubernetesBin: string;
+    /** Why the tests that need a Kubernetes API server cannot run here; "" when they can. */
+    kubernetesSkipReason: string;
+    /** `node_modules` of a project that installed the packed tarball with @pulumi/kubernetes ("" when skipped). */
+    kubernetesNodeModules: string;
   }
 }
 
@@ -35,6 +42,7 @@ export default function setup(project: TestProject): void {
     project.provide("userNodeModules", "");
     project.provide("pulumiVersion", "");
     project.provide("pulumiSdkVersion", "");
+    provideKubernetes(project, "", reason, "");
     return;
   }
   const started = Date.now();
@@ -47,4 +55,39 @@ export default function setup(project: TestProject): void {
   project.provide("userNodeModules", nodeModules);
   project.provide("pulumiSdkVersion", installedVersion("@pulumi/pulumi"));
   project.provide("pulumiVersion", execFileSync(path.join(bin, "pulumi"), ["version"], { encoding: "utf8" }).trim().replace(/^v/, ""));
+  setupKubernetes(project, required);
+}
+
+function provideKubernetes(project: TestProject, bin: string, skipReason: string, nodeModules: string): void {
+  project.provide("kubernetesBin", bin);
+  project.provide("kubernetesSkipReason", skipReason);
+  project.provide("kubernetesNodeModules", nodeModules);
+}
+
+/**
+ * The Kubernetes pieces, built from Go modules on first use (cached; many minutes cold, a second warm), and a
+ * packed install with @pulumi/kubernetes for the programs that use it. Without Go the tests that need them skip,
+ * saying why; with PULUMI_SODA_REQUIRE_CLI=1 a failed build fails the run.
+ */
+function setupKubernetes(project: TestProject, required: boolean): void {
+  if (!goAvailable() && !required) {
+    const reason = "Go, needed to build etcd, kube-apiserver and the Kubernetes provider (scripts/kubernetes/build.sh), is not here";
+    process.stderr.write(`real-cli: Kubernetes tests skipped: ${reason}\n`);
+    provideKubernetes(project, "", reason, "");
+    return;
+  }
+  const started = Date.now();
+  let bin: string;
+  try {
+    bin = ensureKubernetesBins();
+  } catch (error) {
+    if (required) throw error;
+    const reason = `building the Kubernetes pieces failed: ${(error as Error).message}`;
+    process.stderr.write(`real-cli: Kubernetes tests skipped: ${reason}\n`);
+    provideKubernetes(project, "", reason, "");
+    return;
+  }
+  const nodeModules = packedInstall(["@pulumi/kubernetes"]);
+  process.stderr.write(`real-cli: Kubernetes pieces in ${bin}, package installed with @pulumi/kubernetes (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  provideKubernetes(project, bin, "", nodeModules);
 }
