@@ -23,13 +23,17 @@ root="$cache_root/kubernetes"
 log() { echo "kubernetes: $*" >&2; }
 size_mb() { du -sm "$1" | cut -f1; }
 
-command -v go >/dev/null || {
-  log "Go is needed to build etcd, kube-apiserver, kube-controller-manager and pulumi-resource-kubernetes (go.dev/doc/install); install Go 1.26 or newer and run this script again"
-  exit 1
+# Only a piece that must be built needs the tools: a filled cache serves a machine without Go.
+need_tools() {
+  command -v go >/dev/null || {
+    log "Go is needed to build $1 (go.dev/doc/install): install Go 1.26 or newer and run this script again"
+    exit 1
+  }
+  command -v node >/dev/null || { log "node is needed to stamp the provider's schema with its version: install Node.js and run this script again"; exit 1; }
 }
-command -v node >/dev/null || { log "node is needed to stamp the provider's schema with its version: install Node.js and run this script again"; exit 1; }
 
 export CGO_ENABLED=0
+# The wrapper modules are generated here: let go record in go.mod and go.sum whatever a build needs.
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
 # A piece's directory: $root/<name>/v<version>/bin. Built into bin.tmp, moved to bin once complete, so a bin
@@ -46,6 +50,7 @@ build_piece() { # name version binaries...
     log "$name v$version already built in $bin"
     return
   fi
+  need_tools "$name v$version"
   local started=$SECONDS
   rm -rf "$dir/src" "$bin.tmp"
   mkdir -p "$dir/src" "$bin.tmp"

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { installKubernetesPlugin, processAlive, startKubeCluster, type KubeCluster } from "../support/kube-cluster";
 import { prepareProjectDir, type ProjectDir } from "../support/project-dir";
 import { PulumiCli } from "../support/pulumi-cli";
@@ -13,7 +13,8 @@ import { DESTROY, TSCONFIG, UP, pulumiYaml, skipReason } from "./real-stack";
 /**
  * The Kubernetes test bed itself, through the real CLI: a throwaway API server (etcd, kube-apiserver,
  * kube-controller-manager built from Go modules), the Kubernetes provider plugin built from the same release as the
- * @pulumi/kubernetes package, and a program that creates a Namespace and a Secret with a secret value.
+ * @pulumi/kubernetes package, and a program that creates a Namespace, a Secret with a secret value and a
+ * Deployment that reads it.
  */
 
 const kubernetesSkip = skipReason || inject("kubernetesSkipReason");
@@ -24,9 +25,28 @@ import * as pulumi from "@pulumi/pulumi";
 const config = new pulumi.Config();
 const provider = new k8s.Provider("throwaway", { kubeconfig: config.requireSecret("kubeconfig") });
 const namespace = new k8s.core.v1.Namespace("smoke", { metadata: { name: "soda-smoke" } }, { provider });
-new k8s.core.v1.Secret(
+const secret = new k8s.core.v1.Secret(
   "agent-key",
   { metadata: { namespace: namespace.metadata.name, name: "soda-agent-key" }, stringData: { apiKeySecret: config.requireSecret("canary") } },
+  { provider },
+);
+const labels = { app: "soda-agent" };
+new k8s.apps.v1.Deployment(
+  "agent",
+  {
+    // No kubelet runs, so no pod ever becomes ready: Pulumi must not wait for the rollout.
+    metadata: { namespace: namespace.metadata.name, name: "soda-agent", annotations: { "pulumi.com/skipAwait": "true" } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          containers: [{ name: "agent", image: \`soda-agent:\${config.get("imageTag") ?? "1"}\`, envFrom: [{ secretRef: { name: secret.metadata.name } }] }],
+        },
+      },
+    },
+  },
   { provider },
 );
 export const namespaceName = namespace.metadata.name;
@@ -47,7 +67,7 @@ describe.skipIf(kubernetesSkip)("a throwaway Kubernetes API server through the r
     if (runDir !== undefined) fs.rmSync(runDir, { recursive: true, force: true });
   });
 
-  it("up creates a Namespace and a Secret, the state holds the secret only encrypted, destroy removes both", async () => {
+  it("up creates a Namespace, a Secret and a Deployment (its ReplicaSets roll), the state holds the secret only encrypted, destroy removes them", async () => {
     const kube = cluster as KubeCluster;
     expect(kube.controllerManager).toBe(true);
     project = prepareProjectDir({
@@ -63,7 +83,7 @@ describe.skipIf(kubernetesSkip)("a throwaway Kubernetes API server through the r
     await cli.setConfig({ kubeconfig: { secret: kube.kubeconfig }, canary: { secret: canary } });
 
     const up = await cli.run(UP);
-    expect(up).toMatch(/\+ 4 created/);
+    expect(up).toMatch(/\+ 5 created/);
     expect((await kube.get("/api/v1/namespaces/soda-smoke")).body).toMatchObject({ status: { phase: "Active" } });
     const secret = await kube.get("/api/v1/namespaces/soda-smoke/secrets/soda-agent-key");
     expect(secret.status).toBe(200);
@@ -80,10 +100,21 @@ describe.skipIf(kubernetesSkip)("a throwaway Kubernetes API server through the r
       expect(up.includes(value), `${name} in the output of up`).toBe(false);
     }
 
+    // The controller-manager turns the Deployment into a ReplicaSet, and a new pod template into a second one.
+    const replicaSetImages = async () => {
+      const list = await kube.get("/apis/apps/v1/namespaces/soda-smoke/replicasets");
+      return (list.body.items as { spec: { template: { spec: { containers: { image: string }[] } } } }[]).map((rs) => rs.spec.template.spec.containers[0].image).sort();
+    };
+    await vi.waitFor(async () => expect(await replicaSetImages()).toEqual(["soda-agent:1"]), { timeout: 30_000, interval: 200 });
+    await cli.setConfig({ imageTag: "2" });
+    expect(await cli.run(UP)).toMatch(/~ 1 updated/);
+    await vi.waitFor(async () => expect(await replicaSetImages()).toEqual(["soda-agent:1", "soda-agent:2"]), { timeout: 30_000, interval: 200 });
+
     const destroy = await cli.run(DESTROY);
-    expect(destroy).toMatch(/- 4 deleted/);
+    expect(destroy).toMatch(/- 5 deleted/);
     // Gone, not just terminating: the controller-manager finalized the Namespace and deleted what it held.
     expect((await kube.get("/api/v1/namespaces/soda-smoke")).status).toBe(404);
+    expect((await kube.get("/apis/apps/v1/namespaces/soda-smoke/replicasets")).body.items).toEqual([]);
     expect((await kube.get("/api/v1/namespaces/soda-smoke/secrets/soda-agent-key")).status).toBe(404);
   });
 

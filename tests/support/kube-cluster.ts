@@ -63,6 +63,8 @@ interface Component {
   name: string;
   child: ChildProcess;
   exited: Promise<void>;
+  /** Whether it exited or could not start. */
+  done: boolean;
   output(): string;
 }
 
@@ -100,9 +102,12 @@ function start(name: string, binary: string, args: string[], cwd: string): Compo
       resolve();
     });
   });
-  const component: Component = { name, child, exited, output: () => tail };
+  const component: Component = { name, child, exited, done: false, output: () => tail };
   running.add(component);
-  void exited.then(() => running.delete(component));
+  void exited.then(() => {
+    component.done = true;
+    running.delete(component);
+  });
   return component;
 }
 
@@ -113,7 +118,7 @@ async function stopComponent(component: Component): Promise<void> {
 }
 
 function hasExited(component: Component): boolean {
-  return component.child.exitCode !== null || component.child.signalCode !== null;
+  return component.done || component.child.exitCode !== null || component.child.signalCode !== null;
 }
 
 /**
@@ -178,7 +183,7 @@ function kubeconfigText(server: string, caPem: string, token: string): string {
 async function waitFor(check: () => Promise<boolean>, components: Component[], deadline: number): Promise<string> {
   for (;;) {
     const dead = components.find(hasExited);
-    if (dead !== undefined) return `${dead.name} exited (${dead.child.exitCode ?? dead.child.signalCode})`;
+    if (dead !== undefined) return `${dead.name} exited (${dead.child.exitCode ?? dead.child.signalCode ?? "it could not start"})`;
     if (await check()) return "";
     if (Date.now() >= deadline) return "the deadline passed";
     await new Promise((resolve) => setTimeout(resolve, 200));
