@@ -30,6 +30,8 @@ export async function kubeStack(cluster: KubeCluster, options: { source?: string
     config: { kubeconfig: { secret: cluster.kubeconfig }, ...options.config },
   });
   await installKubernetesPlugin(stack.cli, kubernetesBin);
+  // The CLI offers `--event-log`, the engine's own record of each step, only with its debug commands on.
+  stack.cli.env.PULUMI_DEBUG_COMMANDS = "true";
   return stack;
 }
 
