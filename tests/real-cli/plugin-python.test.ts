@@ -35,7 +35,7 @@ describe.skipIf(skipReason !== "")("the soda plugin from a Python program", () =
     if (tooling === undefined) return test.skip(toolingSkip);
     const other = await emulatorFixture();
     try {
-      const stack = await pluginStack({ cliBin: inject("pulumiBin"), hostBin: tooling.hostBin, source: EXAMPLE, config: { agentName: "python-agent" } });
+      const stack = await pluginStack({ cliBin: inject("pulumiBin"), nodeModules: inject("userNodeModules"), hostBin: tooling.hostBin, source: EXAMPLE, config: { agentName: "python-agent" } });
       open.push(stack);
       await preparePythonProject(stack, tooling);
 

@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 async function yamlStack(options: { files?: Record<string, string>; config?: Record<string, string | { secret: string }> } = {}): Promise<PluginStack> {
-  const stack = await pluginStack({ cliBin: inject("pulumiBin"), hostBin, source: EXAMPLE, ...options });
+  const stack = await pluginStack({ cliBin: inject("pulumiBin"), nodeModules: inject("userNodeModules"), hostBin, source: EXAMPLE, ...options });
   open.push(stack);
   return stack;
 }

@@ -57,11 +57,22 @@ export interface PluginStackOptions {
   /** Files written over the copy. */
   files?: Record<string, string>;
   config?: Record<string, string | { secret: string }>;
+  /**
+   * The packed install of this package (the real-CLI tier's `userNodeModules`): used when it ships the plugin, as
+   * a user's `npm install` would, and immune to a rebuild of this checkout's `dist` while a test runs.
+   */
+  nodeModules?: string;
+}
+
+/** Whether a packed install ships the plugin (package.json `files` lists `bin/`). */
+export function shipsPlugin(nodeModules: string | undefined): nodeModules is string {
+  return nodeModules !== undefined && nodeModules !== "" && fs.existsSync(path.join(nodeModules, "pulumi-soda-cloud", "bin", "pulumi-resource-soda"));
 }
 
 /**
- * Copies an example into a temporary project whose `node_modules/pulumi-soda-cloud` is this checkout, as
- * `npm install pulumi-soda-cloud` would make it, starts an emulator, and inits a stack configured for it.
+ * Copies an example into a temporary project whose `node_modules` holds the plugin as `npm install
+ * pulumi-soda-cloud` would make it (the packed install when it ships the plugin, else this checkout), starts an
+ * emulator, and inits a stack configured for it.
  */
 export async function pluginStack(options: PluginStackOptions): Promise<PluginStack> {
   const emulatorLog: string[] = [];
@@ -76,8 +87,12 @@ export async function pluginStack(options: PluginStackOptions): Promise<PluginSt
   try {
     fs.cpSync(options.source, projectDir, { recursive: true, filter: (src) => !/(node_modules|\.venv|__pycache__|sdks)$/.test(src) });
     for (const [name, text] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(projectDir, name), text);
-    fs.mkdirSync(path.join(projectDir, "node_modules"));
-    fs.symlinkSync(repoRoot, path.join(projectDir, "node_modules", "pulumi-soda-cloud"), "dir");
+    if (shipsPlugin(options.nodeModules)) {
+      fs.symlinkSync(options.nodeModules, path.join(projectDir, "node_modules"), "dir");
+    } else {
+      fs.mkdirSync(path.join(projectDir, "node_modules"));
+      fs.symlinkSync(repoRoot, path.join(projectDir, "node_modules", "pulumi-soda-cloud"), "dir");
+    }
     const cli = new PulumiCli(options.cliBin, projectDir, runDir);
     cli.env.PATH = [options.cliBin, options.hostBin, process.env.PATH ?? ""].join(path.delimiter);
     const printed: string[] = [];
