@@ -39,16 +39,20 @@ async function recordingEngine(): Promise<{ address: string; logs: { severity: n
   return { address: `127.0.0.1:${port}`, logs };
 }
 
-/** A plugin process (one provider instance), configured for an emulator as the engine configures it. */
-async function plugin(soda: EmulatorFixture, engineAddress?: string) {
-  const served = await servePlugin({ version: "0.0.0-test", engineAddress, env: {} });
+/**
+ * A plugin process (one provider instance), configured for an emulator as the engine configures it: through the
+ * provider's arguments, or with none and the environment the plugin was started with.
+ */
+async function plugin(soda: EmulatorFixture, engineAddress?: string, through: "arguments" | "environment" = "arguments") {
+  const env = through === "environment" ? { SODA_HOST: soda.url, SODA_API_KEY_ID: soda.admin.apiKeyId, SODA_API_KEY_SECRET: soda.admin.apiKeySecret } : {};
+  const served = await servePlugin({ version: "0.0.0-test", engineAddress, env });
   const client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${served.port}`, grpc.credentials.createInsecure());
   closers.push(async () => {
     client.close();
     await served.stop();
   });
   const configure = new providerPb.ConfigureRequest();
-  configure.setArgs(toStruct({ host: soda.url, apiKeyId: soda.admin.apiKeyId, apiKeySecret: wrapSecret(soda.admin.apiKeySecret) }));
+  configure.setArgs(toStruct(through === "environment" ? {} : { host: soda.url, apiKeyId: soda.admin.apiKeyId, apiKeySecret: wrapSecret(soda.admin.apiKeySecret) }));
   configure.setAcceptsecrets(true);
   const configured = await call<unknown, InstanceType<typeof providerPb.ConfigureResponse>>(client, "configure", configure);
   expect(configured.getAcceptsecrets()).toBe(true);
@@ -248,6 +252,14 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     expect(await runnerKeys(us)).toEqual([b.id]);
     expect(a.outs.endpoint).toBe(eu.url);
     expect(b.outs.endpoint).toBe(us.url);
+  });
+
+  it("falls back to the environment variables of the dynamic provider when the provider has no arguments", async () => {
+    const soda = await emulator();
+    const p = await plugin(soda, undefined, "environment");
+    const created = await p.create(AGENT_KEY.token, (await p.check(AGENT_KEY.token, { agentName: "agent-env" })).inputs);
+    expect(created.outs.endpoint).toBe(soda.url);
+    expect((await soda.state()).apiKeys.filter((k: { kind: string }) => k.kind === "runner").map((k: { apiKeyId: string }) => k.apiKeyId)).toEqual([created.id]);
   });
 
   it("sends warnings to the engine's log at warning severity, attached to the resource", async () => {
