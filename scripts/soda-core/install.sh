@@ -24,31 +24,9 @@ installed_version() {
   "$bin/python" -c 'from soda_core.__version__ import SODA_CORE_VERSION; print(SODA_CORE_VERSION)' 2>/dev/null || true
 }
 
-mkdir -p "$cache_root/soda-core"
-# Two test runs starting at once must not build one venv together.
-exec 9>"$cache_root/soda-core/.lock"
-flock 9
-
-# The marker is written last, so a venv that an interrupted install left half-built is never taken for a good one.
-if [[ -f "$dir/.installed" && -x "$bin/soda" && "$(installed_version)" == "$version" ]]; then
-  log "v$version already installed in $dir"
-  echo "$bin"
-  exit 0
-fi
-
-command -v "$python" >/dev/null || { log "Python 3.10 or newer is needed to install Soda Core v$version (set PULUMI_SODA_PYTHON to use another interpreter)"; exit 1; }
-"$python" -c 'import sys, venv; sys.exit(sys.version_info < (3, 10))' 2>/dev/null \
-  || { log "$("$python" --version 2>&1) cannot install Soda Core v$version: it needs Python 3.10 or newer with the venv module"; exit 1; }
-
-started=$SECONDS
-log "installing v$version into $dir (from PyPI; once)"
-rm -rf "$dir"
-# A venv records its own path in its scripts, so it is built where it stays rather than moved into place.
-"$python" -m venv "$dir"
 constraints=()
 [[ "$version" == "$SODA_CORE_VERSION" ]] && constraints=(--constraint "$here/constraints.txt")
-"$bin/python" -m pip install --quiet --disable-pip-version-check --no-input "${constraints[@]}" "soda-core==$version" >&2
-[[ "$(installed_version)" == "$version" ]] || { log "the venv in $dir does not hold soda-core $version after the install"; exit 1; }
-touch "$dir/.installed"
-log "v$version installed in $((SECONDS - started)) s"
+# shellcheck source=../lib/cached-venv.sh
+source "$here/../lib/cached-venv.sh"
+cached_venv "$dir" "$version" "$python" 10 "${constraints[@]}" "soda-core==$version"
 echo "$bin"
