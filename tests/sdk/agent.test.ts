@@ -125,4 +125,14 @@ describe("SodaAgent under engine-like mocks", () => {
     // The key is not a Kubernetes resource: it keeps the dynamic provider.
     expect(key.provider.startsWith(providerUrn)).toBe(false);
   });
+  it("takes a local chart by path, and refuses a path with a version or repository, naming the arguments", async () => {
+    const agent = new sdk.SodaAgent("vendored", { agentName: "vendored-agent", chart: { path: "./vendor/soda-agent" }, skipAwait: true });
+    await valueOf(agent.releaseStatus);
+    const { release } = registrationsOf("vendored");
+    expect(release.object).toMatchObject({ chart: "./vendor/soda-agent", skipAwait: true });
+    expect(release.object).not.toHaveProperty("repositoryOpts");
+    expect(() => new sdk.SodaAgent("both", { agentName: "both-agent", chart: { path: "./vendor/soda-agent", version: "1.2.3" } })).toThrow(
+      'SodaAgent "both": chart.path names the chart itself, so chart.version and chart.repo cannot be set with it.',
+    );
+  });
 });
