@@ -4,7 +4,8 @@
 #
 #   scripts/language-hosts/build.sh yaml     pulumi-language-yaml of PULUMI_LANGUAGE_YAML_VERSION
 #   scripts/language-hosts/build.sh python   pulumi-language-python (and its -exec script) of sdk/v3 PULUMI_LANGUAGE_PYTHON_SDK_VERSION
-#   scripts/language-hosts/build.sh python-sdk-gen   our python-sdk-gen (see its main.go) on pkg/v3 PULUMI_CODEGEN_VERSION,
+#   scripts/language-hosts/build.sh go       pulumi-language-go of sdk/v3 PULUMI_LANGUAGE_GO_SDK_VERSION
+#   scripts/language-hosts/build.sh sdk-gen  our sdk-gen (see its main.go) on pkg/v3 PULUMI_CODEGEN_VERSION,
 #                                            in the module of the CLI build of that version (scripts/pulumi-cli/build.sh first)
 # Prints the bin directory holding the host on its last stdout line; put it on PATH beside `pulumi`.
 # Progress and timings go to stderr.
@@ -31,14 +32,20 @@ case "$language" in
     module_version="v$version"
     binary=pulumi-language-python
     ;;
-  python-sdk-gen)
+  go)
+    version="$PULUMI_LANGUAGE_GO_SDK_VERSION"
+    package="github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go"
+    module_version="v$version"
+    binary=pulumi-language-go
+    ;;
+  sdk-gen)
     # Keyed by our source too, so a changed main.go is rebuilt.
-    version="$PULUMI_CODEGEN_VERSION-$(sha256sum "$here/python-sdk-gen/main.go" | cut -c1-12)"
-    package="./python-sdk-gen"
-    binary=python-sdk-gen
+    version="$PULUMI_CODEGEN_VERSION-$(sha256sum "$here/sdk-gen/main.go" | cut -c1-12)"
+    package="./sdk-gen"
+    binary=sdk-gen
     ;;
   *)
-    log "usage: $0 yaml|python|python-sdk-gen"
+    log "usage: $0 yaml|python|go|sdk-gen"
     exit 2
     ;;
 esac
@@ -62,12 +69,12 @@ started=$SECONDS
 rm -rf "$dir"
 mkdir -p "$dir/src" "$bin"
 cd "$dir/src"
-if [[ "$language" == python-sdk-gen ]]; then
+if [[ "$language" == sdk-gen ]]; then
   # The CLI's wrapper module already pins pkg/v3 with the replaces it needs, and its modules are downloaded.
   cli_src="$cache_root/pulumi-cli/v$PULUMI_CODEGEN_VERSION/src/cli"
   [[ -f "$cli_src/go.mod" ]] || { log "build the Pulumi CLI v$PULUMI_CODEGEN_VERSION first (scripts/pulumi-cli/build.sh $PULUMI_CODEGEN_VERSION): its module is reused here"; exit 1; }
   cp "$cli_src/go.mod" "$cli_src/go.sum" .
-  cp -r "$here/python-sdk-gen" .
+  cp -r "$here/sdk-gen" .
   log "building $binary on pkg/v3 v$PULUMI_CODEGEN_VERSION"
 else
   printf 'module example.invalid/%s-build\n\ngo 1.25\n' "$binary" > go.mod

@@ -14,7 +14,7 @@ export const LANGUAGE_HOST_SCRIPT = path.join(repoRoot, "scripts", "language-hos
 /** The `pulumi-resource-soda` executable of this checkout (it runs this checkout's `dist`: build first). */
 export const PLUGIN_BIN_DIR = path.join(repoRoot, "bin");
 
-export type LanguageHost = "yaml" | "python";
+export type LanguageHost = "yaml" | "python" | "go";
 
 /** A reason to skip, or with PULUMI_SODA_REQUIRE_CLI=1 (CI) an error: there the tier must run. */
 function skipUnlessRequired(reason: string): { skip: string } {
@@ -159,7 +159,7 @@ export interface PythonTooling {
   hostBin: string;
   /** A venv holding `pulumi` from PyPI (shared, never written to by tests). */
   sdkVenv: string;
-  /** Directory of `python-sdk-gen` (scripts/language-hosts/python-sdk-gen). */
+  /** Directory of `sdk-gen` (scripts/language-hosts/sdk-gen). */
   sdkGenBin: string;
 }
 
@@ -168,7 +168,7 @@ export function ensurePythonTooling(): PythonTooling | { skip: string } {
   const host = ensureLanguageHost("python");
   if ("skip" in host) return host;
   if (spawnSync("python3", ["-c", "import sys, venv; sys.exit(sys.version_info < (3, 9))"]).status !== 0) return skipUnlessRequired("Python 3.9 or newer with the venv module, needed for Pulumi's Python SDK, is not here");
-  return { hostBin: host.bin, sdkVenv: cachedBuild("python-venv.sh", []), sdkGenBin: cachedBuild("build.sh", ["python-sdk-gen"]) };
+  return { hostBin: host.bin, sdkVenv: cachedBuild("python-venv.sh", []), sdkGenBin: cachedBuild("build.sh", ["sdk-gen"]) };
 }
 
 /**
@@ -176,12 +176,7 @@ export function ensurePythonTooling(): PythonTooling | { skip: string } {
  * and gives the project a venv of its own holding it, that sees the shared SDK venv without copying it.
  */
 export async function preparePythonProject(stack: PluginStack, tooling: PythonTooling): Promise<void> {
-  const schema = await stack.run(["package", "get-schema", "./node_modules/pulumi-soda-cloud/bin/pulumi-resource-soda"]);
-  const schemaFile = path.join(stack.projectDir, "soda-schema.json");
-  fs.writeFileSync(schemaFile, schema.slice(schema.indexOf("{")));
-  const sdkDir = path.join(stack.projectDir, "sdks", "soda");
-  const generated = spawnSync(path.join(tooling.sdkGenBin, "python-sdk-gen"), [schemaFile, sdkDir], { encoding: "utf8" });
-  if (generated.status !== 0) throw new Error(`python-sdk-gen failed: ${generated.stderr}`);
+  const sdkDir = await generateSdk(stack, tooling.sdkGenBin, "python");
   const venv = path.join(stack.projectDir, "venv");
   const made = spawnSync("python3", ["-m", "venv", "--without-pip", venv], { encoding: "utf8" });
   if (made.status !== 0) throw new Error(`python3 -m venv failed: ${made.stderr}`);
@@ -200,4 +195,41 @@ export async function preparePythonProject(stack: PluginStack, tooling: PythonTo
   // request instead, so it runs the first python on PATH: the venv's, as when a user has activated it.
   stack.cli.env.PATH = [path.join(venv, "bin"), stack.cli.env.PATH].join(path.delimiter);
   stack.cli.env.VIRTUAL_ENV = venv;
+}
+
+/**
+ * Generates the soda SDK for `language` into the project's `sdks/soda` from the schema the plugin serves, as
+ * `pulumi package add` does with a language host that can (see scripts/language-hosts/sdk-gen). Returns the dir.
+ */
+async function generateSdk(stack: PluginStack, sdkGenBin: string, language: "python" | "go"): Promise<string> {
+  const schema = await stack.run(["package", "get-schema", "./node_modules/pulumi-soda-cloud/bin/pulumi-resource-soda"]);
+  const schemaFile = path.join(stack.projectDir, "soda-schema.json");
+  fs.writeFileSync(schemaFile, schema.slice(schema.indexOf("{")));
+  const sdkDir = path.join(stack.projectDir, "sdks", "soda");
+  const generated = spawnSync(path.join(sdkGenBin, "sdk-gen"), [language, schemaFile, sdkDir], { encoding: "utf8" });
+  if (generated.status !== 0) throw new Error(`sdk-gen ${language} failed: ${generated.stderr}`);
+  return sdkDir;
+}
+
+/** What a Go program of the plugin needs here: the language host and our SDK generator (Go itself is on PATH). */
+export interface GoTooling {
+  hostBin: string;
+  sdkGenBin: string;
+}
+
+/** Builds or finds the Go tooling; the reason to skip when it cannot be had here. Call from `beforeAll`. */
+export function ensureGoTooling(): GoTooling | { skip: string } {
+  const host = ensureLanguageHost("go");
+  if ("skip" in host) return host;
+  return { hostBin: host.bin, sdkGenBin: cachedBuild("build.sh", ["sdk-gen"]) };
+}
+
+/**
+ * Generates the Go SDK into `sdks/soda`, where the example's go.mod `replace` points, and resolves the program's
+ * modules (`go mod tidy`: from Go's module cache once the CLI build has filled it).
+ */
+export async function prepareGoProject(stack: PluginStack, tooling: GoTooling): Promise<void> {
+  await generateSdk(stack, tooling.sdkGenBin, "go");
+  const tidy = spawnSync("go", ["mod", "tidy"], { cwd: stack.projectDir, encoding: "utf8", timeout: 10 * 60_000 });
+  if (tidy.status !== 0) throw new Error(`go mod tidy failed: ${tidy.stderr}`);
 }
