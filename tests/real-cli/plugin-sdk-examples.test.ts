@@ -12,7 +12,7 @@ import {
   preparePythonProject,
   type PluginStack,
 } from "../support/plugin-stack";
-import { skipReason } from "./real-stack";
+import { DESTROY, REFRESH, UP, skipReason } from "./real-stack";
 
 /**
  * The soda provider plugin from the Python and Go examples (examples/python-agent-key, examples/go-agent-key),
@@ -21,9 +21,6 @@ import { skipReason } from "./real-stack";
  * `pulumi package add`); then both examples, which read the same config, go through one scenario.
  */
 
-const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
-const REFRESH = ["refresh", "--yes", "--skip-preview", "--non-interactive"];
-const DESTROY = ["destroy", "--yes", "--skip-preview", "--non-interactive"];
 
 /** A language: its example, and how to get its tooling and put its generated SDK into a project. */
 interface Language {

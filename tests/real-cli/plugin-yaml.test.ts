@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { emulatorFixture } from "../support/emulator-fixture";
 import { repoRoot } from "../support/project-dir";
 import { emulatorView, ensureLanguageHost, pluginSecretLeaks, pluginStack, type PluginStack } from "../support/plugin-stack";
-import { skipReason } from "./real-stack";
+import { DESTROY, REFRESH, UP, skipReason } from "./real-stack";
 
 /**
  * The soda provider plugin from a Pulumi YAML program, through the real CLI and pulumi-language-yaml built from
@@ -11,9 +11,6 @@ import { skipReason } from "./real-stack";
  */
 
 const EXAMPLE = path.join(repoRoot, "examples", "yaml-agent-key");
-const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
-const REFRESH = ["refresh", "--yes", "--skip-preview", "--non-interactive"];
-const DESTROY = ["destroy", "--yes", "--skip-preview", "--non-interactive"];
 
 let hostBin = "";
 let hostSkip = "";
