@@ -1,7 +1,8 @@
 /**
  * pulumi-soda-cloud/kubernetes: a Soda Agent on Kubernetes.
  *
- * - {@link SodaAgent}: a Soda Agent with its `SodaAgentKey`, a Secret holding it, and the `soda-agent` Helm release.
+ * - {@link SodaAgent}: a Soda Agent with its `SodaAgentKey`, a Secret holding it, an image pull Secret for Soda's
+ *   private registry, and the `soda-agent` Helm release.
  *
  * An entry point of its own because it needs `@pulumi/kubernetes`, an optional peer dependency: a program that
  * uses only the key resources (`pulumi-soda-cloud`) installs neither that package nor its provider plugin.
@@ -15,4 +16,6 @@ try {
   );
 }
 
-export { SodaAgent, type SodaAgentArgs, keySecretName, API_KEY_ID_DATA_KEY, API_KEY_SECRET_DATA_KEY, DEFAULT_CHART_REPO } from "./agent";
+export { SodaAgent, type SodaAgentArgs, type SodaImageCredentials, keySecretName, imagePullSecretName, API_KEY_ID_DATA_KEY, API_KEY_SECRET_DATA_KEY } from "./agent";
+export { type SodaAgentChart, DEFAULT_CHART_REPO } from "./agent-chart";
+export { IMAGE_REGISTRIES } from "./agent-image-registry";

@@ -3,7 +3,20 @@ import { isUnknown } from "../unknowns";
 
 /** The name of the Secret holding a key: distinct per key, so a new key changes the Release and rolls the pods. */
 export function keySecretName(apiKeyId: string): string {
-  return `soda-agent-apikey-${apiKeyId.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 12)}`;
+  return `soda-agent-apikey-${keyNameSuffix(apiKeyId)}`;
+}
+
+/**
+ * The name of the image pull Secret made from a key (the registry credentials of chart 1.2.0 and later): distinct
+ * per key for the same reason, so a rotated key gets a new pull Secret and the old one goes once nothing names it.
+ */
+export function imagePullSecretName(apiKeyId: string): string {
+  return `soda-agent-registry-${keyNameSuffix(apiKeyId)}`;
+}
+
+/** Twelve DNS-1123 characters of a key id: a name per key, short enough for any prefix here. */
+function keyNameSuffix(apiKeyId: string): string {
+  return apiKeyId.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 12);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keySecretName, keySecretNameLifecycle } from "../../provider/resources/key-secret-name";
+import { imagePullSecretName, keySecretName, keySecretNameLifecycle } from "../../provider/resources/key-secret-name";
 import { UNKNOWN } from "../../provider/unknowns";
 
 /** The key Secret's name: a function of the key id, changed by an update and never by a replacement. */
@@ -9,6 +9,7 @@ describe("key Secret name", () => {
 
   it("is a DNS-1123 name per key", () => {
     expect(keySecretName("3F2A9C4E-0B1D-4C6E-9A7F-2D8E5B1C0A93")).toBe("soda-agent-apikey-3f2a9c4e0b1d");
+    expect(imagePullSecretName("3F2A9C4E-0B1D-4C6E-9A7F-2D8E5B1C0A93")).toBe("soda-agent-registry-3f2a9c4e0b1d");
   });
 
   it("reports a new key, known or not yet known, as an update, so the engine never deletes the Secret before the key", async () => {

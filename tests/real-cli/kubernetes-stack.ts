@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { gunzipSync } from "node:zlib";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { installKubernetesPlugin, type KubeCluster } from "../support/kube-cluster";
 import { repoRoot } from "../support/project-dir";
 import { realStack, TSCONFIG, pulumiYaml, type RealStack } from "./real-stack";
@@ -38,6 +38,9 @@ export async function kubeStack(cluster: KubeCluster, options: { source?: string
 /**
  * The scenario program: a SodaAgent from the fixture chart, with `skipAwait` (no node runs its pods), rotation
  * from config, and `replacementTrigger` set on the key through a transform, the way a user reaches a child's options.
+ * Its images are pulled with the agent's key by default; with the config `imageCredentialsId` (and the secret
+ * `imageCredentialsSecret`) with those credentials; with `ownPullSecret` through a pull Secret of the program's own,
+ * named in `existingImagePullSecrets`; `registry` names a mirror.
  */
 export function agentProgram(): Record<string, string> {
   return {
@@ -52,12 +55,25 @@ const config = new pulumi.Config();
 const cluster = new k8s.Provider("cluster", { kubeconfig: config.requireSecret("kubeconfig") });
 const trigger = config.get("replacementTrigger");
 const wait = config.getNumber("waitForAgentSeconds");
+const namespace = config.require("namespace");
+const imageCredentialsId = config.get("imageCredentialsId");
+const ownPullSecret = config.get("ownPullSecret");
+// A pull Secret the program manages itself, in a namespace of its own, as a user with a mirror would.
+const own = ownPullSecret === undefined ? undefined : new k8s.core.v1.Secret("own-pull", {
+  metadata: { name: ownPullSecret, namespace: new k8s.core.v1.Namespace("own-namespace", { metadata: { name: namespace } }, { provider: cluster }).metadata.name },
+  type: "kubernetes.io/dockerconfigjson",
+  stringData: { ".dockerconfigjson": config.requireSecret("ownPullSecretConfig") },
+}, { provider: cluster });
 const agent = new SodaAgent(
   "agent",
   {
     agentName: config.get("agentName") ?? "k8s-agent",
-    namespace: config.require("namespace"),
+    namespace: own?.metadata.namespace ?? namespace,
+    createNamespace: own === undefined,
     chart: { path: config.require("chartPath") },
+    registry: config.get("registry"),
+    imageCredentials: imageCredentialsId === undefined ? undefined : { apiKeyId: imageCredentialsId, apiKeySecret: config.requireSecret("imageCredentialsSecret") },
+    existingImagePullSecrets: own === undefined ? undefined : [own.metadata.name],
     skipAwait: true,
     rotationTriggers: { generation: config.get("keyGeneration") ?? "1" },
     rotationPeriod: config.get("rotationPeriod"),
@@ -71,6 +87,7 @@ const agent = new SodaAgent(
 export const agentKeyId = agent.key.apiKeyId;
 export const agentKeySecret = agent.key.apiKeySecret;
 export const secretName = agent.secretName;
+export const imagePullSecretNames = agent.imagePullSecretNames;
 export const releaseStatus = agent.releaseStatus;
 export const runnerId = agent.registration?.runnerId;
 `,
@@ -108,6 +125,22 @@ export async function kubeList(cluster: KubeCluster, apiPath: string): Promise<a
 export function secretRefs(deployment: any): string[] {
   const env: any[] = deployment.spec.template.spec.containers.flatMap((c: any) => c.env ?? []);
   return [...new Set(env.flatMap((e) => (e.valueFrom?.secretKeyRef?.name === undefined ? [] : [e.valueFrom.secretKeyRef.name as string])))];
+}
+
+/** The names of the pull Secrets a Deployment's pod template names. */
+export function imagePullSecretRefs(deployment: any): string[] {
+  return ((deployment.spec.template.spec.imagePullSecrets ?? []) as { name: string }[]).map((s) => s.name);
+}
+
+/** The registry logins of a `kubernetes.io/dockerconfigjson` Secret, by registry, decoded. */
+export function registryLogins(secret: any): Record<string, { username: string; password: string; auth: string }> {
+  expect(secret.type).toBe("kubernetes.io/dockerconfigjson");
+  return JSON.parse(Buffer.from(secret.data[".dockerconfigjson"], "base64").toString("utf8")).auths;
+}
+
+/** What a registry login for a key must hold: the key as user name and password, and their Basic auth. */
+export function loginFor(key: { apiKeyId: string; apiKeySecret: string }): { username: string; password: string; auth: string } {
+  return { username: key.apiKeyId, password: key.apiKeySecret, auth: Buffer.from(`${key.apiKeyId}:${key.apiKeySecret}`).toString("base64") };
 }
 
 /** The latest Helm release record in a namespace, decoded as Helm stores it (a Secret: base64 of gzip of JSON). */

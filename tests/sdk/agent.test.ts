@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { beforeAll, describe, expect, it } from "vitest";
 import { plaintextStrings, pulumi, setEngineLikeMocks, valueOf, type WireRegistration } from "../support/engine-like-mocks";
+import { isSecretWrapped, unwrapSecrets } from "../support/pulumi-grpc";
+import * as images from "../../sdk/agent-image-registry";
 
 const requireFromHere = createRequire(__filename);
 const k8s: typeof import("@pulumi/kubernetes") = requireFromHere("@pulumi/kubernetes");
@@ -30,7 +32,26 @@ beforeAll(async () => {
 
 function registrationsOf(component: string) {
   const named = (suffix: string) => wire.find((r) => r.name === `${component}-${suffix}`)!;
-  return { key: named("key"), namespace: wire.find((r) => r.name === `${component}-namespace`), secret: named("apikey"), release: named("release") };
+  return {
+    key: named("key"),
+    namespace: wire.find((r) => r.name === `${component}-namespace`),
+    secret: named("apikey"),
+    pullSecret: wire.find((r) => r.name === `${component}-image-pull`),
+    release: named("release"),
+  };
+}
+
+/** The registry logins of a pull Secret as registered: its `stringData` must be a secret on the wire. */
+function registryLoginsOf(pullSecret: WireRegistration): Record<string, unknown> {
+  expect(pullSecret.object).toMatchObject({ type: "kubernetes.io/dockerconfigjson" });
+  expect(isSecretWrapped(pullSecret.object.stringData)).toBe(true);
+  const stringData = unwrapSecrets(pullSecret.object.stringData) as Record<string, string>;
+  expect(Object.keys(stringData)).toEqual([".dockerconfigjson"]);
+  return JSON.parse(stringData[".dockerconfigjson"]).auths;
+}
+
+function loginFor(apiKeyId: string, apiKeySecret: string) {
+  return { username: apiKeyId, password: apiKeySecret, auth: Buffer.from(`${apiKeyId}:${apiKeySecret}`).toString("base64") };
 }
 
 describe("SodaAgent under engine-like mocks", () => {
@@ -42,15 +63,22 @@ describe("SodaAgent under engine-like mocks", () => {
     expect(await valueOf(agent.namespace)).toBe("soda-agent");
     expect(await valueOf(agent.releaseName)).toBe("soda-agent");
 
-    const { key, namespace, secret, release } = registrationsOf("prod");
+    const pullSecretName = sdk.imagePullSecretName(keyIdFor("prod-agent"));
+    expect(await valueOf(agent.imagePullSecretNames)).toEqual([pullSecretName]);
+
+    const { key, namespace, secret, pullSecret, release } = registrationsOf("prod");
     expect(key.object).toMatchObject({ agentName: "prod-agent", rotationPeriod: "90d" });
     expect(namespace?.object).toMatchObject({ metadata: { name: "soda-agent" } });
+    // The images come from the key's region's private registry, pulled with the agent's own key.
+    expect(pullSecret?.object).toMatchObject({ metadata: { name: pullSecretName, namespace: "soda-agent" } });
+    expect(registryLoginsOf(pullSecret!)).toEqual({ "registry.us.soda.io": loginFor(keyIdFor("prod-agent"), MINTED_SECRET) });
     expect(release.object).toMatchObject({
       chart: "soda-agent",
       version: "1.2.3",
       namespace: "soda-agent",
       repositoryOpts: { repo: "https://helm.soda.io/soda-agent/" },
       values: {
+        existingImagePullSecrets: [{ name: pullSecretName }],
         soda: {
           apikey: { existingSecret: secretName, secretKeys: { idKey: "SODA_API_KEY_ID", secretKey: "SODA_API_KEY_SECRET" } },
           agent: { name: "prod-agent" },
@@ -77,8 +105,8 @@ describe("SodaAgent under engine-like mocks", () => {
     const agent = new sdk.SodaAgent("parented", { agentName: "parented-agent" });
     await valueOf(agent.releaseStatus);
     const urn = await valueOf(agent.urn);
-    const { key, namespace, secret, release } = registrationsOf("parented");
-    for (const child of [key, namespace!, secret, release]) expect(child.parent).toBe(urn);
+    const { key, namespace, secret, pullSecret, release } = registrationsOf("parented");
+    for (const child of [key, namespace!, secret, pullSecret!, release]) expect(child.parent).toBe(urn);
   });
 
   it("gives a new key a new Secret name, which changes the Release", async () => {
@@ -120,8 +148,8 @@ describe("SodaAgent under engine-like mocks", () => {
     const agent = new sdk.SodaAgent("with-provider", { agentName: "provider-agent" }, { providers: [provider] });
     await valueOf(agent.releaseStatus);
     const providerUrn = await valueOf(provider.urn);
-    const { key, secret, release } = registrationsOf("with-provider");
-    for (const child of [secret, release]) expect(child.provider.startsWith(`${providerUrn}::`)).toBe(true);
+    const { key, secret, pullSecret, release } = registrationsOf("with-provider");
+    for (const child of [secret, pullSecret!, release]) expect(child.provider.startsWith(`${providerUrn}::`)).toBe(true);
     // The key is not a Kubernetes resource: it keeps the dynamic provider.
     expect(key.provider.startsWith(providerUrn)).toBe(false);
   });
@@ -132,7 +160,85 @@ describe("SodaAgent under engine-like mocks", () => {
     expect(release.object).toMatchObject({ chart: "./vendor/soda-agent", skipAwait: true });
     expect(release.object).not.toHaveProperty("repositoryOpts");
     expect(() => new sdk.SodaAgent("both", { agentName: "both-agent", chart: { path: "./vendor/soda-agent", version: "1.2.3" } })).toThrow(
-      'SodaAgent "both": chart.path names the chart itself, so chart.version and chart.repo cannot be set with it.',
+      'SodaAgent "both": chart.path names the chart itself, so chart.version cannot be set with it.',
     );
+    expect(() => new sdk.SodaAgent("both-creds", { agentName: "both-creds-agent", chart: { path: "./vendor/soda-agent", repo: "https://x/", password: "p" } })).toThrow(
+      'SodaAgent "both-creds": chart.path names the chart itself, so chart.repo and chart.password cannot be set with it.',
+    );
+  });
+
+  it("takes the chart from the repository Soda gave, with credentials kept secret, or from an OCI registry", async () => {
+    const fromRepo = new sdk.SodaAgent("private-repo", {
+      agentName: "private-repo-agent",
+      chart: { repo: "https://charts.example.com/agent", version: "1.3.14", username: "key-id", password: "canary-chart-password-4f" },
+    });
+    const fromOci = new sdk.SodaAgent("oci", { agentName: "oci-agent", chart: { repo: "oci://registry.example.com/charts/", version: "1.3.14" } });
+    await Promise.all([valueOf(fromRepo.releaseStatus), valueOf(fromOci.releaseStatus)]);
+    const repoRelease = registrationsOf("private-repo").release.object as any;
+    expect(unwrapSecrets(repoRelease)).toMatchObject({
+      chart: "soda-agent",
+      version: "1.3.14",
+      repositoryOpts: { repo: "https://charts.example.com/agent", username: "key-id", password: "canary-chart-password-4f" },
+    });
+    expect(isSecretWrapped(repoRelease.repositoryOpts.password)).toBe(true);
+    expect(plaintextStrings(repoRelease)).not.toContain("canary-chart-password-4f");
+    // An OCI chart is named by its whole reference, with no repository URL.
+    expect(registrationsOf("oci").release.object).toMatchObject({ chart: "oci://registry.example.com/charts/soda-agent", version: "1.3.14" });
+    expect((registrationsOf("oci").release.object as any).repositoryOpts?.repo).toBeUndefined();
+    expect(() => new sdk.SodaAgent("half", { agentName: "half-agent", chart: { username: "key-id" } })).toThrow(
+      'SodaAgent "half": chart.username and chart.password go together',
+    );
+  });
+
+  it("pulls with registry credentials given instead of the key, from a mirror given as registry", async () => {
+    const credentials = { apiKeyId: "registry-key-id", apiKeySecret: pulumi.secret("canary-registry-secret-77") };
+    const agent = new sdk.SodaAgent("creds", { agentName: "creds-agent", imageCredentials: credentials, registry: "mirror.example.com:5000" });
+    await valueOf(agent.releaseStatus);
+    const pullSecretName = sdk.imagePullSecretName("registry-key-id");
+    expect(await valueOf(agent.imagePullSecretNames)).toEqual([pullSecretName]);
+    const { pullSecret, release } = registrationsOf("creds");
+    expect(pullSecret?.object).toMatchObject({ metadata: { name: pullSecretName } });
+    expect(registryLoginsOf(pullSecret!)).toEqual({ "mirror.example.com:5000": loginFor("registry-key-id", "canary-registry-secret-77") });
+    expect(release.object).toMatchObject({
+      values: {
+        existingImagePullSecrets: [{ name: pullSecretName }],
+        soda: {
+          agent: { name: "creds-agent", image: { repository: "mirror.example.com:5000/sodadata/agent-orchestrator" } },
+          scanLauncher: { image: { repository: "mirror.example.com:5000/sodadata/soda-scan-launcher" } },
+          contractLauncher: { image: { repository: "mirror.example.com:5000/sodadata/soda-contract-launcher" } },
+          hooks: { image: { repository: "mirror.example.com:5000/sodadata/soda-agent-utils" } },
+        },
+      },
+    });
+    for (const registration of wire) expect(plaintextStrings(registration.object)).not.toContain("canary-registry-secret-77");
+  });
+
+  it("names pull Secrets the user manages and makes none of its own", async () => {
+    const agent = new sdk.SodaAgent("existing", { agentName: "existing-agent", existingImagePullSecrets: ["mirror-pull", pulumi.output("other-pull")] });
+    await valueOf(agent.releaseStatus);
+    expect(await valueOf(agent.imagePullSecretNames)).toEqual(["mirror-pull", "other-pull"]);
+    const { pullSecret, release } = registrationsOf("existing");
+    expect(pullSecret).toBeUndefined();
+    expect(release.object).toMatchObject({ values: { existingImagePullSecrets: [{ name: "mirror-pull" }, { name: "other-pull" }] } });
+  });
+
+  it("refuses contradictory pull settings and a registry that is a URL, naming the arguments", () => {
+    const credentials = { apiKeyId: "id", apiKeySecret: "secret" };
+    expect(() => new sdk.SodaAgent("two-ways", { agentName: "a", imageCredentials: credentials, existingImagePullSecrets: ["p"] })).toThrow(
+      'SodaAgent "two-ways": existingImagePullSecrets and imageCredentials both say how to pull',
+    );
+    expect(() => new sdk.SodaAgent("none", { agentName: "a", existingImagePullSecrets: [] })).toThrow('SodaAgent "none": existingImagePullSecrets is empty.');
+    expect(() => new sdk.SodaAgent("url", { agentName: "a", registry: "https://mirror.example.com" })).toThrow(
+      'SodaAgent "url": registry must be a registry host such as "registry.example.com", without a scheme (got "https://mirror.example.com").',
+    );
+  });
+
+  it("gives the chart the region and endpoint of the key, and Soda's registry of that region", () => {
+    expect(images.cloudValues("https://cloud.soda.io")).toEqual({ endpoint: "https://cloud.soda.io", region: "eu" });
+    expect(images.cloudValues("https://cloud.us.soda.io")).toEqual({ endpoint: "https://cloud.us.soda.io", region: "us" });
+    expect(images.cloudValues("http://127.0.0.1:8080")).toEqual({ endpoint: "http://127.0.0.1:8080", region: "eu" });
+    expect(images.imageRegistry("https://cloud.soda.io", undefined)).toBe("registry.cloud.soda.io");
+    expect(images.imageRegistry("https://cloud.us.soda.io", undefined)).toBe("registry.us.soda.io");
+    expect(images.imageRegistry("https://cloud.us.soda.io", "mirror.example.com")).toBe("mirror.example.com");
   });
 });
