@@ -15,8 +15,16 @@ const agent = new SodaAgent(
   {
     agentName: config.get("agentName") ?? "my-soda-agent",
     namespace: config.get("namespace") ?? "soda-agent",
-    // Soda's chart from its repository, or a copy on this machine (`chartPath`) for clusters that cannot reach it.
-    chart: config.get("chartPath") !== undefined ? { path: config.get("chartPath") } : { version: config.get("chartVersion") },
+    // Soda's chart from the repository Soda gave you (`chartRepo`, with its credentials if it asks for them), or a
+    // copy on this machine (`chartPath`) for clusters that cannot reach it.
+    chart:
+      config.get("chartPath") !== undefined
+        ? { path: config.get("chartPath") }
+        : { repo: config.get("chartRepo"), version: config.get("chartVersion"), username: config.get("chartUsername"), password: config.getSecret("chartPassword") },
+    // The images come from Soda's private registry for the key's region, pulled with the agent's key (rotated with
+    // it); or from a mirror (`registry`) with pull Secrets you manage (`imagePullSecret`).
+    registry: config.get("registry"),
+    existingImagePullSecrets: config.get("imagePullSecret") === undefined ? undefined : [config.require("imagePullSecret")],
     // `pulumi up` finishes once the agent has registered with Soda Cloud with its new key (default: within 300 s).
     waitForAgent: config.getBoolean("waitForAgent") === false ? false : { timeoutSeconds: config.getNumber("waitForAgentSeconds") },
     // Only where no node runs the pods (e.g. a bare API server): Helm would otherwise wait for them to be ready.
@@ -33,6 +41,7 @@ export const agentName = agent.key.agentName;
 export const agentKeyId = agent.key.apiKeyId;
 export const namespace = agent.namespace;
 export const secretName = agent.secretName;
+export const imagePullSecretNames = agent.imagePullSecretNames;
 export const releaseName = agent.releaseName;
 export const releaseStatus = agent.releaseStatus;
 /** The agent's runner in Soda Cloud, seen by the wait for the agent (undefined with `waitForAgent` false). */
