@@ -232,4 +232,13 @@ export async function prepareGoProject(stack: PluginStack, tooling: GoTooling): 
   await generateSdk(stack, tooling.sdkGenBin, "go");
   const tidy = spawnSync("go", ["mod", "tidy"], { cwd: stack.projectDir, encoding: "utf8", timeout: 10 * 60_000 });
   if (tidy.status !== 0) throw new Error(`go mod tidy failed: ${tidy.stderr}`);
+  // The Go language host compiles the program with this same command at every `pulumi` run. Run once here, the first
+  // compile of Pulumi's Go SDK (minutes on a cold Go build cache, more beside other tests) is not charged to the
+  // first `pulumi preview`'s time limit; the host's own compile then finds the cache warm.
+  const build = spawnSync("go", ["build", "-o", path.join(os.tmpdir(), `soda-go-program-${process.pid}`)], { cwd: stack.projectDir, encoding: "utf8", timeout: GO_COLD_BUILD_MS });
+  fs.rmSync(path.join(os.tmpdir(), `soda-go-program-${process.pid}`), { force: true });
+  if (build.status !== 0) throw new Error(`go build of the program failed: ${build.stderr || build.error?.message}`);
 }
+
+/** Time for a compile of a Go program with Pulumi's Go SDK on a cold Go build cache, beside other tests. */
+export const GO_COLD_BUILD_MS = 20 * 60_000;
