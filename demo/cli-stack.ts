@@ -1,8 +1,16 @@
 import { PulumiCli } from "../tests/support/pulumi-cli";
-import { stackConfigOf, type DemoConfig, type DemoStack, type StepReport } from "./stack";
+
+/** Stack config of the quickstart: the provider's `soda:` keys and the project's own. */
+export interface DemoConfig {
+  sodaHost: string;
+  admin: { apiKeyId: string; apiKeySecret: string };
+  apiKey: { apiKeyId: string; apiKeySecret: string };
+  agentName: string;
+}
 
 /** The quickstart driven by the real `pulumi` CLI, hermetic: its own PULUMI_HOME and file backend in a temp dir. */
-export class CliStack implements DemoStack {
+export class CliStack {
+  /** How this stack is driven, for the story. */
   readonly driver: string;
 
   private constructor(private readonly cli: PulumiCli, version: string) {
@@ -13,27 +21,36 @@ export class CliStack implements DemoStack {
     const cli = new PulumiCli(binDir, projectDir, runDir);
     const version = (await cli.run(["version"])).trim();
     await cli.run(["stack", "init", "demo", "--non-interactive"]);
-    await cli.setConfig(stackConfigOf(config));
+    await cli.setConfig({
+      "soda:host": config.sodaHost,
+      "soda:apiKeyId": config.admin.apiKeyId,
+      "soda:apiKeySecret": { secret: config.admin.apiKeySecret },
+      apiKeyId: config.apiKey.apiKeyId,
+      apiKeySecret: { secret: config.apiKey.apiKeySecret },
+      agentName: config.agentName,
+    });
     return new CliStack(cli, version);
   }
 
-  up(): Promise<StepReport> {
+  up(): Promise<string[]> {
     return this.step(["up", "--yes", "--skip-preview", "--non-interactive"]);
   }
 
-  refresh(): Promise<StepReport> {
+  refresh(): Promise<string[]> {
     return this.step(["refresh", "--yes", "--skip-preview", "--non-interactive"]);
   }
 
-  destroy(): Promise<StepReport> {
+  destroy(): Promise<string[]> {
     return this.step(["destroy", "--yes", "--skip-preview", "--non-interactive"]);
   }
 
+  /** `pulumi config set` of a project key (plain). */
   async setConfig(key: string, value: string): Promise<void> {
     await this.cli.setConfig({ [key]: value });
   }
 
-  async agentKey() {
+  /** The agent key as the stack holds it; the secret is for the simulated agent, never printed. */
+  async agentKey(): Promise<{ apiKeyId: string; apiKeySecret: string; registered: boolean; runnerId: string }> {
     // From the resource's state, which refresh updates (stack outputs change only at the next `up`). Secrets are
     // decrypted only so the simulated agent can register with the key; the value is never printed.
     const state = JSON.parse(await this.cli.run(["stack", "export", "--show-secrets"])) as { deployment: { resources?: { type: string; outputs?: Record<string, unknown> }[] } };
@@ -50,11 +67,10 @@ export class CliStack implements DemoStack {
     await this.cli.run(["stack", "rm", "--yes", "--force", "--non-interactive"]).catch(() => undefined);
   }
 
-  /** The CLI's own output, as the user would see it; warnings are the lines the engine printed as such. */
-  private async step(args: string[]): Promise<StepReport> {
+  /** The CLI's own output, as the user would see it, warnings included. */
+  private async step(args: string[]): Promise<string[]> {
     // Without the progress lines ("@ updating....") an interactive terminal would redraw in place.
-    const lines = (await this.cli.run(args)).split("\n").filter((line) => line.trim() !== "" && !line.startsWith("@ "));
-    return { lines, warnings: [] };
+    return (await this.cli.run(args)).split("\n").filter((line) => line.trim() !== "" && !line.startsWith("@ "));
   }
 }
 

@@ -26,11 +26,6 @@ export class Narrator {
   }
 }
 
-/** What the demo shows of a secret: that there is one, and its length, never its characters. */
-export function masked(secret: unknown): string {
-  return typeof secret === "string" ? `[secret, ${secret.length} characters]` : "[secret]";
-}
-
 /** A one-line account of the emulator's state: keys and runners as Soda Cloud would list them. */
 export function describeEmulatorState(state: {
   apiKeys: { apiKeyId: string; kind: string; revoked: boolean; runnerId: string | null }[];

@@ -6,17 +6,14 @@ import { commandWorks, ensurePulumiCli, goAvailable } from "../tests/support/pul
 import { CliStack } from "./cli-stack";
 import { Narrator, describeEmulatorState, short } from "./narrator";
 import { DEMO_AGENT_NAME, quickstartProject } from "./quickstart-project";
-import type { DemoStack, StepReport } from "./stack";
-import { StandInStack } from "./stand-in-stack";
+
+/** What to install where no pulumi CLI can be had: the demo says it in one line and exits non-zero. */
+const NO_CLI =
+  "The demo runs the real pulumi CLI, and none can be had here: install Go 1.25 or newer (go.dev/doc/install) so that scripts/pulumi-cli/build.sh can build it, or put a pulumi 3.139.0 or newer on PATH.";
 
 export interface DemoOptions {
   /** Where the story goes; stdout by default. */
   write?: (line: string) => void;
-  /**
-   * `auto` (default): the real pulumi CLI (one on PATH of a supported version, else built from Go modules on first
-   * use), else, where neither Go nor a CLI exists, the stand-in engine, labelled as such.
-   */
-  driver?: "auto" | "cli" | "stand-in";
 }
 
 /**
@@ -25,19 +22,18 @@ export interface DemoOptions {
  * agent's runner. Everything it starts, it stops; every temp dir it makes, it removes.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<void> {
+  // Before anything is printed or started: without a CLI the demo has nothing to show.
+  if (!goAvailable() && !commandWorks("pulumi", ["version"])) throw new Error(NO_CLI);
   const say = new Narrator(options.write ?? ((line) => process.stdout.write(`${line}\n`)));
   const started = Date.now();
+  say.title("pulumi-soda-cloud demo: the quickstart against a local Soda Cloud emulator");
+  say.line("Using the real pulumi CLI: one on PATH of a supported version, else built from Go modules (first run only: several minutes, progress below; cached after).");
+  const cliBin = ensurePulumiCli();
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-demo-state-"));
   const project = quickstartProject();
   let emulator: Emulator | undefined;
-  let stack: DemoStack | undefined;
+  let stack: CliStack | undefined;
   try {
-    say.title("pulumi-soda-cloud demo: the quickstart against a local Soda Cloud emulator");
-    const cliBin = options.driver === "stand-in" ? undefined : realCli(say, options.driver === "cli");
-    if (cliBin === undefined) {
-      say.line("Neither the pulumi CLI nor Go to build it is here: running the same program through Pulumi's own language runtime and provider host, with this project's stand-in engine (a test harness, not a real `pulumi up`).");
-    }
-
     say.begin("Start the Soda Cloud emulator");
     emulator = await startEmulator({ port: 0, dataDir: path.join(tempDir, "emulator"), organisation: "Demo Organisation" });
     const control = controlApi(emulator.url);
@@ -47,7 +43,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     say.detail(`An API key for Soda Core, as Profile > API Keys would make it: apiKeyId = ${short(apiKey.apiKeyId)}, apiKeySecret = [secret].`);
 
     const config = { sodaHost: emulator.url, admin: emulator.adminKey, apiKey, agentName: DEMO_AGENT_NAME };
-    stack = cliBin !== undefined ? await CliStack.start(cliBin, project.dir, path.join(tempDir, "pulumi"), config) : await StandInStack.start(project.dir, config);
+    stack = await CliStack.start(cliBin, project.dir, path.join(tempDir, "pulumi"), config);
     const emulatorView = async () => describeEmulatorState((await control("GET", "/__emulator/state")) as Parameters<typeof describeEmulatorState>[0]);
 
     say.detail(`Pulumi commands below are run by ${stack.driver}.`);
@@ -93,22 +89,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   say.line(`Stopped the emulator and removed its temp dir. Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
-/** The real CLI's directory, building it when needed; undefined (or an error, when required) where it cannot be had. */
-function realCli(say: Narrator, required: boolean): string | undefined {
-  if (!required && !goAvailable() && !commandWorks("pulumi", ["version"])) return undefined;
-  say.line("Using the real pulumi CLI: one on PATH of a supported version, else built from Go modules (first run only: several minutes, progress below; cached after).");
-  try {
-    return ensurePulumiCli();
-  } catch (error) {
-    if (required) throw error;
-    say.line(`The pulumi CLI could not be built (${(error as Error).message}).`);
-    return undefined;
-  }
-}
-
-function show(say: Narrator, report: StepReport): void {
-  for (const line of report.lines) say.detail(line);
-  for (const warning of report.warnings) say.detail(warning);
+/** What the CLI printed for a step, as details of the current one. */
+function show(say: Narrator, lines: string[]): void {
+  for (const line of lines) say.detail(line);
 }
 
 /** A tiny client of the emulator's control API (no auth; loopback only). */

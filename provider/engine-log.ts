@@ -8,7 +8,7 @@ import * as path from "node:path";
  * diagnostics through the engine's `Log` call. The Node dynamic provider host does not connect the SDK's log to it
  * (pulumi/pulumi#18249), and the engine shows a plugin's stderr only as info on the stack (not at all on CLI
  * 3.144-3.145), so this module makes the call itself, with the gRPC client of the `@pulumi/pulumi` copy that runs
- * the host. Outside a provider host (direct tests, the stand-in engine) it writes to stderr.
+ * the host. Outside a provider host (direct tests) it writes to stderr.
  */
 export async function warnThroughEngine(message: string, timeoutMs = 5_000): Promise<void> {
   const engineAddress = providerHostEngineAddress();

@@ -1,39 +1,29 @@
-// startProviderHost driving Pulumi's dynamic provider host directly, with the
-// fixture's provider text as serialized by a real program run.
+// startProviderHost driving Pulumi's dynamic provider host directly, with a tiny provider of its own
+// (fixtures/token-provider.js).
 import * as path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startProviderHost, type ProviderCallError, type ProviderHost } from "../support/provider-host";
 import { prepareProjectDir, type ProjectDir } from "../support/project-dir";
-import { wrapSecret } from "../support/pulumi-grpc";
-import { StandInEngine, assertSucceeded } from "../support/stand-in-engine";
+import { makeUrn, wrapSecret } from "../support/pulumi-grpc";
 
-const TOKEN = "pulumi-nodejs:dynamic/harness:Token";
+const urn = makeUrn("dev", "harness-token", "pulumi-nodejs:dynamic/harness:Token", "main");
+/**
+ * The `__provider` text the host loads: a shim that requires the fixture provider by path, the way this package's
+ * own shim requires its implementation (provider/shim.ts).
+ */
+const providerText = `exports.handler = () => require(${JSON.stringify(path.join(__dirname, "fixtures", "token-provider.js"))});\n`;
 
 let project: ProjectDir;
 let host: ProviderHost;
-let providerText: string;
-let urn: string;
 
 function inputs(label: string, mode = "update"): Record<string, unknown> {
   return { __provider: providerText, label, seed: "s3cret", mode };
 }
 
 beforeAll(async () => {
-  project = prepareProjectDir({ source: path.join(__dirname, "fixtures", "token-program") });
-  // A preview runs the program for real (so the provider is serialized by the
-  // real runtime) but calls only Check: nothing is created.
-  const engine = await StandInEngine.start({ projectDir: project.dir, config: { label: "a", seed: { secret: "s" } } });
-  try {
-    const preview = await engine.preview();
-    assertSucceeded(preview);
-    urn = engine.urn(TOKEN, "main");
-    providerText = preview.registrations.find((r) => r.urn === urn)?.object.__provider as string;
-  } finally {
-    await engine.close();
-  }
-  expect(providerText).toContain("exports.handler");
+  project = prepareProjectDir();
   host = await startProviderHost({ cwd: project.dir, env: { HARNESS_TOKEN_GONE: "gone" } });
 });
 

@@ -1,5 +1,4 @@
-// Wire helpers: the secret and unknown sentinels, Struct conversion, URNs, and
-// the engine's secret annotation rule.
+// Wire helpers: the secret and unknown sentinels, Struct conversion, URNs.
 import * as path from "node:path";
 
 import { describe, expect, it } from "vitest";
@@ -8,7 +7,6 @@ import {
   SECRET_SIG,
   SPECIAL_SIG_KEY,
   UNKNOWN,
-  containsSecrets,
   containsUnknowns,
   fromStruct,
   grpc,
@@ -22,7 +20,6 @@ import {
   unwrapSecrets,
   wrapSecret,
 } from "../support/pulumi-grpc";
-import { annotateSecrets } from "../support/stand-in-engine";
 
 describe("module loading", () => {
   it("uses the @grpc/grpc-js and protobuf copies @pulumi/pulumi resolves", () => {
@@ -52,8 +49,6 @@ describe("secrets", () => {
   it("unwraps at any depth, including nested wrappers", () => {
     const value = { a: wrapSecret({ b: [wrapSecret("x"), 2] }), c: wrapSecret(wrapSecret(false)), d: "plain" };
     expect(unwrapSecrets(value)).toEqual({ a: { b: ["x", 2] }, c: false, d: "plain" });
-    expect(containsSecrets(value)).toBe(true);
-    expect(containsSecrets(unwrapSecrets(value))).toBe(false);
   });
 
   it("finds the unknown sentinel anywhere", () => {
@@ -99,22 +94,5 @@ describe("URNs", () => {
   it("keeps '::' inside a name", () => {
     expect(parseUrn("urn:pulumi:s::p::t:m:T::a::b").name).toBe("a::b");
     expect(() => parseUrn("not-a-urn")).toThrow("not a Pulumi URN");
-  });
-});
-
-describe("annotateSecrets (the engine's rule for providers without secret support)", () => {
-  it("marks an output secret when the input of the same name contains a secret", () => {
-    const outs = { a: "1", b: "2", c: { d: "3", e: "4" }, f: ["x"] };
-    const ins = { a: wrapSecret("1"), c: { d: wrapSecret("3") }, f: [wrapSecret("x")], g: wrapSecret("none") };
-    expect(annotateSecrets(outs, ins)).toEqual({
-      a: wrapSecret("1"),
-      b: "2",
-      c: { d: wrapSecret("3"), e: "4" },
-      f: wrapSecret(["x"]),
-    });
-  });
-
-  it("does not wrap twice", () => {
-    expect(annotateSecrets({ a: wrapSecret("1") }, { a: wrapSecret("1") })).toEqual({ a: wrapSecret("1") });
   });
 });

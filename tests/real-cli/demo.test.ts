@@ -5,10 +5,13 @@ import { skipReason } from "./real-stack";
 describe.skipIf(skipReason)("npm run demo with the real pulumi CLI", () => {
   it("prints the CLI's own output for each step, every secret masked, and cleans up", async () => {
     const lines: string[] = [];
-    await runDemo({ write: (line) => lines.push(line), driver: "cli" });
+    await runDemo({ write: (line) => lines.push(line) });
     const text = lines.join("\n");
     expect(text).toMatch(/run by the pulumi CLI v3\.\d+\.\d+/);
+    expect(text).toMatch(/\+ {2}pulumi-nodejs:dynamic\/soda:AgentKey agent-key created/);
     expect(text).toMatch(/\+ 3 created/);
+    expect(text).toMatch(/agentKeySecret\s*: \[secret\]/);
+    expect(text).toMatch(/The agent registered as runner [0-9a-f]{8}…/);
     expect(text).toMatch(/agent-key: registered = true/);
     expect(text).toMatch(/deleted original[\s\S]*created replacement/);
     expect(text).toMatch(/Diagnostics:\s+pulumi:pulumi:Stack \(soda-cloud-quickstart-demo\):\s+warning: SodaApiKey \(key [0-9a-f-]+\): Soda Cloud has no API to revoke API keys/);

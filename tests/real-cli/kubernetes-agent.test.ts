@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKubeCluster, type KubeCluster } from "../support/kube-cluster";
+import { filesUnder } from "../support/secret-scan";
 import {
   AGENT_DEPLOYMENT,
   FIXTURE_CHART,
@@ -133,9 +134,6 @@ async function expectDeployed(stack: RealStack, namespace: string, pull: Pull = 
   return { keyId: key.apiKeyId, secretName, pullSecretName: pullSecretNames[0], podTemplate: JSON.stringify(deployment.spec.template) };
 }
 
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-}
 
 describe.skipIf(skipReason || kubernetesSkipReason)("SodaAgent on a real Kubernetes API server", () => {
   it("up, four ways to rotate, destroy: the agent rolls onto each new key and no object points at a missing Secret", async () => {

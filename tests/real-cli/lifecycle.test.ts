@@ -1,22 +1,11 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { textUnder } from "../support/secret-scan";
 import { DESTROY, REFRESH, UP, agentKeyOf, liveRunnerKeys, realStack, registerAgent, skipReason, sodaView, storedOutputs } from "./real-stack";
 
 /**
  * The everyday lifecycle through the real CLI against the emulator: preview, up, refresh, an agent registering,
  * a rotation, destroy; what the user sees, what Soda Cloud holds, and that no secret shows anywhere.
  */
-
-/** Every file under a directory, as text. */
-function filesUnder(dir: string): string {
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => fs.readFileSync(path.join(entry.parentPath, entry.name), "utf8"))
-    .join("\n");
-}
-
 describe.skipIf(skipReason)("the key lifecycle through the real pulumi CLI", () => {
   it("preview calls nothing, up creates, refresh sees no change, an agent registers, rotation deletes first, destroy revokes; no secret shows", async () => {
     const stack = await realStack({});
@@ -86,8 +75,8 @@ describe.skipIf(skipReason)("the key lifecycle through the real pulumi CLI", () 
     for (const [name, secret] of Object.entries(secrets)) {
       expect(transcript.join("\n").includes(secret), `${name} secret in CLI output`).toBe(false);
       expect(exported.includes(secret), `${name} secret in stack export`).toBe(false);
-      expect(filesUnder(stack.cli.backendDir).includes(secret), `${name} secret in the state files`).toBe(false);
-      expect(filesUnder(stack.projectDir).includes(secret), `${name} secret in the project dir (stack config)`).toBe(false);
+      expect(textUnder(stack.cli.backendDir).includes(secret), `${name} secret in the state files`).toBe(false);
+      expect(textUnder(stack.projectDir).includes(secret), `${name} secret in the project dir (stack config)`).toBe(false);
       expect(stack.emulatorLog.join("\n").includes(secret), `${name} secret in the emulator log`).toBe(false);
     }
   });

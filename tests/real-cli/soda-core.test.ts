@@ -3,19 +3,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sodaCloudConfigYaml } from "../../provider/resources/soda-core-config";
-import { emulatorFixture } from "../support/emulator-fixture";
-import { prepareProjectDir, repoRoot } from "../support/project-dir";
-import { plain } from "../support/secret-scan";
+import { startKubeCluster } from "../support/kube-cluster";
+import { repoRoot } from "../support/project-dir";
 import { SODA_CORE_VERSION, ensureSodaCore, sodaCloudTest, sodaContractTest, sodaCoreSkipReason, type SodaResult } from "../support/soda-core";
-import { StandInEngine, assertSucceeded } from "../support/stand-in-engine";
 import { certificateSkipReason, makeTestCertificates, startConnectProxy, startTlsFront, type LocalServer } from "../support/tls-front";
-import { UP, agentKeyOf, realStack, registerAgent, skipReason, type RealStack } from "./real-stack";
+import { kubeList, kubeObject, kubeStack, kubernetesBin, kubernetesSkipReason } from "./kubernetes-stack";
+import { DESTROY, UP, agentKeyOf, realStack, registerAgent, skipReason, type RealStack } from "./real-stack";
 
 /**
  * Soda Core's own CLI (`soda cloud test`, pinned in scripts/soda-core/versions.env) given the `soda_cloud` block
  * that `SodaApiKey.sodaCloudConfig` holds after a real `pulumi up`, against the emulator: accepted over http and
  * https, then refused once the key is revoked, and refused for a runner key, each in Soda Core's own words; and the
- * configuration file the CronJob example mounts.
+ * configuration file and the data contract the CronJob example mounts, as a real API server holds them.
  */
 const sodaSkip = skipReason || sodaCoreSkipReason();
 const tlsSkip = certificateSkipReason();
@@ -152,46 +151,41 @@ describe.skipIf(sodaSkip)(`Soda Core ${SODA_CORE_VERSION}'s own CLI on the soda_
     },
   );
 
-  it("accepts the CronJob example's soda-cloud.yml, as its Secret mounts it, and its default contract", async () => {
-    // The example needs a cluster and the Kubernetes plugin, which the real CLI tier does not have: it runs through
-    // Pulumi's language runtime and provider host with the stand-in engine (as in tests/program), and the files
-    // are the Secret's `soda-cloud.yml` and the ConfigMap's `contract.yml` exactly as the example built them.
-    const log: string[] = [];
-    const emulator = await emulatorFixture({ log: (line) => log.push(line) });
-    const project = prepareProjectDir({ source: path.join(repoRoot, "examples", "soda-core-cronjob") });
-    let engine: StandInEngine | undefined;
+  it.skipIf(kubernetesSkipReason)("accepts the CronJob example's soda-cloud.yml, as its Secret mounts it, and its default contract", async () => {
+    // The example through the real CLI on a real API server: the files are the ones the cluster holds, from the
+    // Secret and the ConfigMap the CronJob's pod mounts.
+    const cluster = await startKubeCluster({ binDir: kubernetesBin });
     try {
-      const scanKey = await emulator.newApiKey([]);
-      engine = await StandInEngine.start({
-        projectDir: project.dir,
-        config: {
-          "soda:host": emulator.url,
-          apiKeyId: scanKey.apiKeyId,
-          apiKeySecret: { secret: scanKey.apiKeySecret },
-          dataSourceConfig: { secret: "type: postgres\nname: my_datasource\nconnection:\n  host: db.internal\n" },
-          image: "soda-core-image:4",
-        },
+      const namespace = "soda-scans";
+      const stack = await kubeStack(cluster, { source: path.join(repoRoot, "examples", "soda-core-cronjob") });
+      const scanKey = await stack.soda.newApiKey([]);
+      await stack.cli.setConfig({
+        apiKeyId: scanKey.apiKeyId,
+        apiKeySecret: { secret: scanKey.apiKeySecret },
+        dataSourceConfig: { secret: "type: postgres\nname: my_datasource\nconnection:\n  host: db.internal\n" },
+        image: "soda-core-image:4",
+        namespace,
       });
-      assertSucceeded(await engine.up());
-      const secret = engine.find("soda-configuration");
-      const file = plain<Record<string, string>>(secret?.inputs.stringData)["soda-cloud.yml"];
+      await stack.cli.run(UP);
+      const [cronJob] = await kubeList(cluster, `/apis/batch/v1/namespaces/${namespace}/cronjobs`);
+      const volumes: { secret?: { secretName: string }; configMap?: { name: string } }[] = cronJob.spec.jobTemplate.spec.template.spec.volumes;
+      const secret = await kubeObject(cluster, `/api/v1/namespaces/${namespace}/secrets/${volumes.find((v) => v.secret)?.secret?.secretName}`);
+      const file = Buffer.from(secret.data["soda-cloud.yml"], "base64").toString("utf8");
       expect(file).toMatch(/^soda_cloud:\n/);
 
-      const mark = log.length;
+      const mark = stack.emulatorLog.length;
       const result = await sodaCloudTest(soda, file);
       expectAccepted(result);
-      expect(sodaCoreRequests(log, mark)).toEqual(["POST /api/command 200", "POST /api/query 200"]);
+      expect(sodaCoreRequests(stack.emulatorLog, mark)).toEqual(["POST /api/command 200", "POST /api/query 200"]);
       expect(result.output).not.toContain(scanKey.apiKeySecret);
 
-      const contract = plain<Record<string, string>>(engine.find("soda-contract")?.inputs.data)["contract.yml"];
-      const checked = await sodaContractTest(soda, contract);
+      const configMap = await kubeObject(cluster, `/api/v1/namespaces/${namespace}/configmaps/${volumes.find((v) => v.configMap)?.configMap?.name}`);
+      const checked = await sodaContractTest(soda, configMap.data["contract.yml"]);
       expect(checked.output).toMatch(/contract\.yml is valid/);
       expect(checked.code, checked.output).toBe(0);
-      assertSucceeded(await engine.destroy());
+      await stack.cli.run(DESTROY);
     } finally {
-      await engine?.close();
-      project.cleanup();
-      await emulator.close();
+      await cluster.stop();
     }
-  }, 180_000);
+  });
 });

@@ -6,7 +6,7 @@ import { emulatorFixture, type EmulatorFixture } from "./emulator-fixture";
 import { repoRoot } from "./project-dir";
 import { PulumiCli } from "./pulumi-cli";
 import { goAvailable } from "./pulumi-cli-build";
-import { plaintextStrings } from "./secret-scan";
+import { filesUnder, plaintextStrings } from "./secret-scan";
 
 /** The script that builds a language host (yaml, python) into the cache outside git (see its header). */
 export const LANGUAGE_HOST_SCRIPT = path.join(repoRoot, "scripts", "language-hosts", "build.sh");
@@ -133,10 +133,6 @@ export async function pluginSecretLeaks(stack: PluginStack, secrets: string[]): 
   return leaks;
 }
 
-function filesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-}
 
 /** The emulator's runners and runner keys. */
 export async function emulatorView(soda: EmulatorFixture): Promise<{ runners: { id: string; name: string }[]; runnerKeys: { apiKeyId: string; revoked: boolean; runnerId: string | null }[] }> {

@@ -158,7 +158,7 @@ export interface ProviderHost {
 }
 
 /** The environment a child Pulumi process starts from: ours without any `PULUMI_*` variable (no leaks from the developer's own settings), plus `extra`. */
-export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith("PULUMI_") && v !== undefined) {

@@ -16,8 +16,6 @@ import type * as EngineGrpcPb from "@pulumi/pulumi/proto/engine_grpc_pb";
 import type * as EnginePb from "@pulumi/pulumi/proto/engine_pb";
 import type * as ProviderGrpcPb from "@pulumi/pulumi/proto/provider_grpc_pb";
 import type * as ProviderPb from "@pulumi/pulumi/proto/provider_pb";
-import type * as ResourceGrpcPb from "@pulumi/pulumi/proto/resource_grpc_pb";
-import type * as ResourcePb from "@pulumi/pulumi/proto/resource_pb";
 import type * as StatusPb from "@pulumi/pulumi/proto/status_pb";
 import type * as EmptyPb from "google-protobuf/google/protobuf/empty_pb";
 
@@ -29,18 +27,11 @@ const requireFromPulumi = createRequire(path.join(pulumiPackageDir, "package.jso
 export const grpc: typeof GrpcJs = requireFromPulumi("@grpc/grpc-js");
 export const providerGrpc: typeof ProviderGrpcPb = requireFromPulumi("@pulumi/pulumi/proto/provider_grpc_pb");
 export const providerPb: typeof ProviderPb = requireFromPulumi("@pulumi/pulumi/proto/provider_pb");
-export const resourceGrpc: typeof ResourceGrpcPb = requireFromPulumi("@pulumi/pulumi/proto/resource_grpc_pb");
-export const resourcePb: typeof ResourcePb = requireFromPulumi("@pulumi/pulumi/proto/resource_pb");
 export const engineGrpc: typeof EngineGrpcPb = requireFromPulumi("@pulumi/pulumi/proto/engine_grpc_pb");
 export const enginePb: typeof EnginePb = requireFromPulumi("@pulumi/pulumi/proto/engine_pb");
 export const statusPb: typeof StatusPb = requireFromPulumi("@pulumi/pulumi/proto/status_pb");
 export const structPb: typeof StructPb = requireFromPulumi("google-protobuf/google/protobuf/struct_pb");
 export const emptyPb: typeof EmptyPb = requireFromPulumi("google-protobuf/google/protobuf/empty_pb");
-
-/** Loads another module the way `@pulumi/pulumi` would resolve it (e.g. `js-yaml`, `google-protobuf/...`). */
-export function requireAsPulumi<T = unknown>(id: string): T {
-  return requireFromPulumi(id) as T;
-}
 
 /** Absolute path of a file inside `@pulumi/pulumi` (e.g. `cmd/run`). */
 export function resolvePulumiFile(relative: string): string {
@@ -96,25 +87,6 @@ export function unwrapSecrets(value: unknown): unknown {
     return out;
   }
   return value;
-}
-
-/** `unwrapSecrets` for a property bag. */
-export function unwrapSecretProps(props: Record<string, unknown>): Record<string, unknown> {
-  return unwrapSecrets(props) as Record<string, unknown>;
-}
-
-/** True when a secret wrapper appears anywhere in the value. */
-export function containsSecrets(value: unknown): boolean {
-  if (isSecretWrapped(value)) {
-    return true;
-  }
-  if (Array.isArray(value)) {
-    return value.some(containsSecrets);
-  }
-  if (isPlainObject(value)) {
-    return Object.values(value).some(containsSecrets);
-  }
-  return false;
 }
 
 /** True when the unknown sentinel appears anywhere in the value. */
@@ -189,7 +161,7 @@ export function parseUrn(urn: string): ParsedUrn {
 }
 
 /** The root resource type every program registers first. */
-export const STACK_TYPE = "pulumi:pulumi:Stack";
+const STACK_TYPE = "pulumi:pulumi:Stack";
 
 /**
  * The URN the engine assigns: the parent's type chain is part of the qualified type,
