@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import type { CheckFailure } from "@pulumi/pulumi/dynamic";
+import { EndpointError } from "./client/endpoint";
 import { systemClock, type Clock } from "./client/clock";
 import { warnThroughEngine } from "./engine-log";
 import { RateLimitPacer } from "./client/pacer";
@@ -6,22 +8,29 @@ import { scaledRateLimits } from "./client/soda-api";
 import { SodaCloudClient, type Credentials } from "./client/soda-cloud-client";
 import { RunnerOwnership } from "./resources/runner-ownership";
 import { RunnerDirectory } from "./runner-directory";
-import { insecureHttpWarning, missingCredentialsMessage, resolveSettings, type Settings, type StackConfig, readStackConfig } from "./settings";
+import { SettingsError, insecureHttpWarning, missingCredentialsMessage, resolveSettings, type Settings, type StackConfig, readStackConfig } from "./settings";
 
 /** Where an existing key lives: operations on it go there, whatever the config says now. */
 export interface RecordedEndpoint {
   endpoint: string;
 }
 
+/**
+ * The settings check goes on with, or the one failure it reports instead. A bad or missing setting is the stack's,
+ * not an argument's, so it is a failure of the resource as a whole (no property): the engine prints it as one line,
+ * where a thrown error reached the output twice over with the provider host's stack trace.
+ */
+export type CheckedSettings = { settings: Settings; failure?: undefined } | { settings?: undefined; failure: CheckFailure };
+
 /** What a resource lifecycle needs from its surroundings; tests build one with an injected clock and settings. */
 export interface ProviderContext {
   /** Settings for this call (stack config, then environment). */
   settings(): Settings;
   /**
-   * The settings a resource needs, checked without network (check runs at preview): throws a message naming the
-   * bad setting, or the missing admin credentials when `needsAdminCredentials`. Warns about plain http once.
+   * The settings a resource needs, checked without network (check runs at preview), or a failure naming the bad
+   * setting, or the missing admin credentials when `needsAdminCredentials`. Warns about plain http once.
    */
-  checkedSettings(resourceType: string, needsAdminCredentials: boolean): Promise<Settings>;
+  checkedSettings(resourceType: string, needsAdminCredentials: boolean): Promise<CheckedSettings>;
   /**
    * A client authenticated with the admin credentials; throws a message naming both ways to set them. At the
    * configured endpoint, or at `at`, the endpoint an existing key was created at.
@@ -86,19 +95,20 @@ export class ProcessContext implements ProviderContext {
     return resolveSettings(this.config, this.env);
   }
 
-  async checkedSettings(resourceType: string, needsAdminCredentials: boolean): Promise<Settings> {
+  async checkedSettings(resourceType: string, needsAdminCredentials: boolean): Promise<CheckedSettings> {
     let settings: Settings;
     try {
       settings = this.settings();
     } catch (error) {
-      throw new Error(`${resourceType}: ${(error as Error).message}`);
+      if (!(error instanceof SettingsError || error instanceof EndpointError)) throw error;
+      return { failure: { property: "", reason: `${resourceType}: ${error.message}` } };
     }
-    if (needsAdminCredentials && settings.credentials === undefined) throw new Error(missingCredentialsMessage(resourceType));
+    if (needsAdminCredentials && settings.credentials === undefined) return { failure: { property: "", reason: missingCredentialsMessage(resourceType) } };
     if (settings.insecureHttp && !this.insecureEndpointsWarned.has(settings.endpoint)) {
       this.insecureEndpointsWarned.add(settings.endpoint);
       await this.warn(insecureHttpWarning(settings.endpoint));
     }
-    return settings;
+    return { settings };
   }
 
   adminClient(resourceType: string, at?: RecordedEndpoint): SodaCloudClient {

@@ -27,8 +27,8 @@ export const REGISTRATION_POLL_MS = 5_000;
 export function agentRegistrationLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
   return {
     async check(_olds, news) {
-      await ctx.checkedSettings(RESOURCE, true);
-      return { inputs: news, failures: checkInputs(agentRegistrationInputs, news) };
+      const { failure } = await ctx.checkedSettings(RESOURCE, true);
+      return { inputs: news, failures: failure === undefined ? checkInputs(agentRegistrationInputs, news) : [failure] };
     },
 
     async diff(_id, olds, news) {

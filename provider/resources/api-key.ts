@@ -22,7 +22,8 @@ const RESOURCE = "SodaApiKey";
 export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
   return {
     async check(_olds, news) {
-      const settings = await ctx.checkedSettings(RESOURCE, false);
+      const { settings, failure } = await ctx.checkedSettings(RESOURCE, false);
+      if (failure !== undefined) return { inputs: news, failures: [failure] };
       return { inputs: { ...news, [ENDPOINT_INPUT]: settings.endpoint }, failures: checkInputs(apiKeyInputs, news) };
     },
 

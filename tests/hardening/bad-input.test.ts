@@ -99,19 +99,20 @@ describe(`bad input through Pulumi's provider host (${CASES.length} cases)`, () 
       const news = { __provider: providers[c.resource], ...caseArgs(c) };
       const requestsBefore = env.emulator.requests().length;
       if (c.stage === "settings") {
-        const error = await host.check(urn, {}, news).then(
-          () => {
-            throw new Error("check passed");
-          },
-          (e: Error) => e,
-        );
-        expectNames(error.message, c.names);
-        expect(error.message).toMatch(c.fix);
-        expect(error.message.split("\n")).toHaveLength(1);
-        expect(error.message.length).toBeLessThan(400);
+        // A failure of the resource as a whole (no property): a setting is the stack's, not an argument's.
+        const { failures } = await host.check(urn, {}, news);
+        expect(failures, JSON.stringify(failures)).toHaveLength(1);
+        const [failure] = failures;
+        expect(failure.property).toBe("");
+        expectNames(failure.reason, c.names);
+        expect(failure.reason).toMatch(c.fix);
+        expect(failure.reason.split("\n")).toHaveLength(1);
+        expect(failure.reason.length).toBeLessThan(400);
         // Settings are judged without a request, so a preview fails on them as early as `up` does.
         expect(env.emulator.requests().length).toBe(requestsBefore);
-        expect(canariesIn(`${error.message}\n${error.stack ?? ""}`)).toEqual([]);
+        expect(canariesIn(JSON.stringify(failures))).toEqual([]);
+        // Nothing on the host's output: a thrown error was printed there with its stack, then shown by the engine.
+        expect(host.stderr()).not.toContain(failure.reason);
         expect(canariesIn(host.stderr() + host.stdout())).toEqual([]);
         return;
       }

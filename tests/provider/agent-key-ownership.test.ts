@@ -185,9 +185,10 @@ describe("settings at preview", () => {
     [{ SODA_HOST: "http://soda.example.com" }, /^SodaAgentKey: SODA_HOST "http:\/\/soda\.example\.com" uses plain http/],
     [{ SODA_HOST: "not a url" }, /^SodaAgentKey: SODA_HOST "not a url" is not a valid URL/],
     [{ SODA_API_KEY_ID: "" }, /^SodaAgentKey needs admin credentials for Soda Cloud and found none/],
-  ])("check refuses %j without a request", async (extraEnv, message) => {
+  ])("check refuses %j without a request, as one failure of the resource as a whole", async (extraEnv, message) => {
     const before = env.emulator.requests().length;
-    await expect(lifecycle(extraEnv).check({}, { agentName: "a" })).rejects.toThrow(message);
+    const { failures } = await lifecycle(extraEnv).check({}, { agentName: "a" });
+    expect(failures).toEqual([{ property: "", reason: expect.stringMatching(message) }]);
     expect(env.emulator.requests().length).toBe(before);
   });
 

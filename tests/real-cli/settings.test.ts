@@ -12,7 +12,14 @@ describe.skipIf(skipReason)("stack settings through the real pulumi CLI", () => 
     // soda:region only counts when soda:host is not set.
     if (key === "soda:region") await stack.cli.run(["config", "rm", "soda:host"]);
     await stack.cli.setConfig({ [key]: value });
-    expect(await stack.cli.fail(["preview", "--non-interactive"])).toMatch(message);
+    const output = await stack.cli.fail(["preview", "--non-interactive"]);
+    expect(output).toMatch(message);
+    // One message, for the resource as a whole: on its row and under Diagnostics, as the CLI shows every error, and
+    // nowhere else; no repeat of itself, no JavaScript stack frame (a thrown error brought both, four times over).
+    expect(output).toMatch(/resource 'agent' has a problem: SodaAgentKey: soda:/);
+    expect(output.match(new RegExp(message.source, "g"))).toHaveLength(2);
+    expect(output).not.toMatch(/^\s*at .*:\d+:\d+\)?$/m);
+    expect(output).not.toMatch(/Error: SodaAgentKey/);
     expect(stack.emulatorLog).toEqual([]);
   });
 
