@@ -51,8 +51,11 @@ export function checkInputs(schema: ObjectSchema<Record<string, Schema<unknown>>
     const result = shape[key].safeParse(value);
     if (result.success) continue;
     for (const issue of result.error.issues) {
-      const path = [key, ...issue.path.map(String)].join(".");
-      failures.push({ property: path, reason: value === undefined ? "is required" : issue.message });
+      // The engine shows the named property's value beside the reason, looked up by top-level name: a nested path
+      // there showed `value {<nil>}`. So the property is the argument, and the reason names the entry inside it.
+      const inside = issue.path.map(String).join(".");
+      const reason = value === undefined ? "is required" : issue.message;
+      failures.push({ property: key, reason: inside === "" ? reason : `${inside} ${reason}` });
     }
   }
   return failures;

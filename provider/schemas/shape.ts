@@ -65,6 +65,17 @@ function typeName(value: unknown): string {
 
 const invalidType = (expected: string, value: unknown) => `Invalid input: expected ${expected}, received ${typeName(value)}`;
 
+/**
+ * What a value of the wrong type was, for a message: its type, never the value (it may be a secret given in the
+ * wrong type; the engine shows the value itself beside the message, masked when it is secret).
+ */
+function gotType(value: unknown): string {
+  const name = typeName(value);
+  if (value === null || value === undefined) return `got ${name}`;
+  if (Array.isArray(value)) return "got a list";
+  return `got ${/^[aeiou]/i.test(name) ? "an" : "a"} ${name}`;
+}
+
 /** A check of a value already of the right type: its problem, or undefined. */
 type Check<T> = (value: T) => string | undefined;
 
@@ -90,7 +101,7 @@ function firstProblem<T>(value: T, checks: Check<T>[], path: PathKey[], issues: 
 export function string(message?: string, checks: Check<string>[] = []): StringSchema {
   const base = schema((value, path, issues) => {
     if (typeof value !== "string") {
-      issues.push({ path, message: message ?? invalidType("string", value) });
+      issues.push({ path, message: message === undefined ? invalidType("string", value) : `${message} (${gotType(value)})` });
       return value as string;
     }
     firstProblem(value, checks, path, issues);

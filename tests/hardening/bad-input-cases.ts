@@ -104,8 +104,10 @@ export const CASES: Case[] = [
     resource: "agentKey",
     args: { agentName: "a", rotationTriggers: { generation: 2 } },
     stage: "check",
-    names: "rotationTriggers.generation",
-    fix: /must be a string/,
+    // The argument, whose value the engine shows beside the reason; the entry and what it got, in the reason.
+    names: "rotationTriggers",
+    fix: /(^|: )generation must be a string \(got a number\)$/,
+    program: true,
   },
   {
     name: "misspelled optional argument",

@@ -21,7 +21,11 @@ describe("agent key inputs", () => {
     ["rotationPeriod over the cap", { agentName: "a", rotationPeriod: "1000000d" }, "rotationPeriod", /^is longer than the largest period accepted, 999999 of a unit/],
     ["rotationPeriod of another unit", { agentName: "a", rotationPeriod: "2w" }, "rotationPeriod", /whole number from 1 to 999999 followed by d, h or m/],
     ["rotationTriggers not a map", { agentName: "a", rotationTriggers: "x" }, "rotationTriggers", /map of strings/],
-    ["rotationTriggers with a number", { agentName: "a", rotationTriggers: { n: 1 } }, "rotationTriggers.n", /must be a string/],
+    // The argument, so the engine can show its value, and the entry inside it with what it got (the engine showed
+    // `value {<nil>}` for the nested path, and "must be a string" did not say what it was).
+    ["rotationTriggers with a number", { agentName: "a", rotationTriggers: { n: 1 } }, "rotationTriggers", /^n must be a string \(got a number\)$/],
+    ["agentName a boolean", { agentName: true }, "agentName", /^must be a string \(got a boolean\)$/],
+    ["agentName a list", { agentName: ["a"] }, "agentName", /^must be a string \(got a list\)$/],
     ["misspelled argument", { agentNmae: "a", agentName: "a" }, "agentNmae", /did you mean "agentName"/],
   ])("%s names %s", (_label, inputs, property, reason) => {
     const failures = checkInputs(agentKeyInputs, inputs);
