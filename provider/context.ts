@@ -8,7 +8,7 @@ import { scaledRateLimits } from "./client/soda-api";
 import { SodaCloudClient, type Credentials } from "./client/soda-cloud-client";
 import { RunnerOwnership } from "./resources/runner-ownership";
 import { RunnerDirectory } from "./runner-directory";
-import { SettingsError, insecureHttpWarning, missingCredentialsMessage, resolveSettings, type Settings, type StackConfig, readStackConfig } from "./settings";
+import { SettingsError, endpointNotConfiguredMessage, insecureHttpWarning, missingCredentialsMessage, resolveSettings, type Settings, type StackConfig, readStackConfig } from "./settings";
 
 /** Where an existing key lives: operations on it go there, whatever the config says now. */
 export interface RecordedEndpoint {
@@ -28,9 +28,10 @@ export interface ProviderContext {
   settings(): Settings;
   /**
    * The settings a resource needs, checked without network (check runs at preview), or a failure naming the bad
-   * setting, or the missing admin credentials when `needsAdminCredentials`. Warns about plain http once.
+   * setting, the missing admin credentials when `needsAdminCredentials`, or the missing endpoint of a key recorded
+   * at `recordedEndpoint` (its stamp from the last check) when none is configured. Warns about plain http once.
    */
-  checkedSettings(resourceType: string, needsAdminCredentials: boolean): Promise<CheckedSettings>;
+  checkedSettings(resourceType: string, needsAdminCredentials: boolean, recordedEndpoint?: string): Promise<CheckedSettings>;
   /**
    * A client authenticated with the admin credentials; throws a message naming both ways to set them. At the
    * configured endpoint, or at `at`, the endpoint an existing key was created at.
@@ -95,13 +96,16 @@ export class ProcessContext implements ProviderContext {
     return resolveSettings(this.config, this.env);
   }
 
-  async checkedSettings(resourceType: string, needsAdminCredentials: boolean): Promise<CheckedSettings> {
+  async checkedSettings(resourceType: string, needsAdminCredentials: boolean, recordedEndpoint?: string): Promise<CheckedSettings> {
     let settings: Settings;
     try {
       settings = this.settings();
     } catch (error) {
       if (!(error instanceof SettingsError || error instanceof EndpointError)) throw error;
       return { failure: { property: "", reason: `${resourceType}: ${error.message}` } };
+    }
+    if (settings.endpointDefaulted && recordedEndpoint !== undefined && recordedEndpoint !== settings.endpoint) {
+      return { failure: { property: "", reason: endpointNotConfiguredMessage(resourceType, recordedEndpoint) } };
     }
     if (needsAdminCredentials && settings.credentials === undefined) return { failure: { property: "", reason: missingCredentialsMessage(resourceType) } };
     if (settings.insecureHttp && !this.insecureEndpointsWarned.has(settings.endpoint)) {

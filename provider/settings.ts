@@ -13,6 +13,8 @@ export interface Settings {
   endpoint: string;
   /** Where the endpoint came from, for messages: `soda:host`, `soda:region "us"`, `SODA_HOST`, or the default. */
   endpointSource: string;
+  /** No endpoint setting was found (no soda:host, soda:region or SODA_HOST): `endpoint` is the default region's. */
+  endpointDefaulted: boolean;
   /** The endpoint is plain http to a host that is not loopback, accepted through soda:allowInsecureHttp. */
   insecureHttp: boolean;
   /** Admin credentials for agent keys, from soda:apiKeyId/soda:apiKeySecret, else SODA_API_KEY_ID/SODA_API_KEY_SECRET. */
@@ -81,6 +83,7 @@ export function resolveSettings(config: ConfigValues, env: NodeJS.ProcessEnv = p
   return {
     endpoint: resolved.endpoint,
     endpointSource: resolved.source,
+    endpointDefaulted: resolved.defaulted,
     insecureHttp: resolved.insecure,
     credentials: apiKeyId !== undefined && apiKeySecret !== undefined ? { apiKeyId, apiKeySecret } : undefined,
     requestTimeoutMs: positiveNumber(CONFIG_KEYS.requestTimeoutMs, config.requestTimeoutMs),
@@ -109,6 +112,18 @@ function positiveNumber(setting: string, value: string | undefined): number | un
 }
 
 /** The message for missing admin credentials: names both ways to set them. */
+/**
+ * A key recorded at one endpoint, checked where no endpoint is configured at all (say, a shell without the SODA_HOST
+ * of the last `up`): the default region is then no decision of the user's, so it must not read as a move.
+ */
+export function endpointNotConfiguredMessage(resourceType: string, recordedEndpoint: string): string {
+  return (
+    `${resourceType}: no Soda Cloud endpoint is configured (${CONFIG_KEYS.host}, ${CONFIG_KEYS.region} or SODA_HOST), and this key lives at ${recordedEndpoint}. ` +
+    `Set it again: \`pulumi config set ${CONFIG_KEYS.host} ${recordedEndpoint}\`, or SODA_HOST=${recordedEndpoint} in the environment. ` +
+    `To move the key to the default region instead, set ${CONFIG_KEYS.region} explicitly.`
+  );
+}
+
 export function missingCredentialsMessage(resourceType: string): string {
   return (
     `${resourceType} needs admin credentials for Soda Cloud and found none. ` +

@@ -32,6 +32,8 @@ export interface EndpointSettings {
 export interface ResolvedEndpoint {
   endpoint: string;
   source: string;
+  /** Neither a host nor a region was given: the endpoint is the default region's. */
+  defaulted: boolean;
   /** Plain http to a host that is not loopback, accepted through the opt-in. */
   insecure: boolean;
 }
@@ -82,14 +84,14 @@ export function resolveEndpointWithSource(settings: EndpointSettings): ResolvedE
     if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.username !== "" || url.password !== "") {
       throw new EndpointError(hostSetting, `${hostSetting} "${raw}" must be a bare host such as https://cloud.soda.io, without a path, query or credentials.`);
     }
-    return { endpoint: url.origin, source: hostSetting, insecure };
+    return { endpoint: url.origin, source: hostSetting, insecure, defaulted: false };
   }
   if (settings.region !== undefined && settings.region.trim() !== "") {
     const region = settings.region.trim().toLowerCase();
     if (!(region in REGION_HOSTS)) {
       throw new EndpointError(regionSetting, `${regionSetting} "${settings.region}" is not a Soda Cloud region; use "eu" (cloud.soda.io) or "us" (cloud.us.soda.io).`);
     }
-    return { endpoint: REGION_HOSTS[region as Region], source: `${regionSetting} "${region}"`, insecure: false };
+    return { endpoint: REGION_HOSTS[region as Region], source: `${regionSetting} "${region}"`, insecure: false, defaulted: false };
   }
-  return { endpoint: DEFAULT_HOST, source: `the default region (neither ${hostSetting} nor ${regionSetting} is set)`, insecure: false };
+  return { endpoint: DEFAULT_HOST, source: `the default region (neither ${hostSetting} nor ${regionSetting} is set)`, insecure: false, defaulted: true };
 }

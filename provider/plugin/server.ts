@@ -85,7 +85,7 @@ export class EngineLog {
 function forResource(base: ProcessContext, log: EngineLog, urn: string): ProviderContext {
   return {
     settings: () => base.settings(),
-    checkedSettings: (type, needsAdmin) => base.checkedSettings(type, needsAdmin),
+    checkedSettings: (type, needsAdmin, recordedEndpoint) => base.checkedSettings(type, needsAdmin, recordedEndpoint),
     adminClient: (type, at) => base.adminClient(type, at),
     clientWithKey: (credentials, at) => base.clientWithKey(credentials, at),
     runnerDirectory: (client) => base.runnerDirectory(client),

@@ -25,7 +25,7 @@ const RESOURCE = "SodaAgentKey";
 export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
   return {
     async check(olds, news) {
-      const { settings, failure } = await ctx.checkedSettings(RESOURCE, true);
+      const { settings, failure } = await ctx.checkedSettings(RESOURCE, true, stampedEndpoint(olds));
       if (failure !== undefined) return { inputs: news, failures: [failure] };
       const now = new Date(ctx.clock.now()).toISOString();
       const stamps: Record<string, string> = { [ENDPOINT_INPUT]: settings.endpoint };

@@ -21,8 +21,8 @@ const RESOURCE = "SodaApiKey";
  */
 export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
   return {
-    async check(_olds, news) {
-      const { settings, failure } = await ctx.checkedSettings(RESOURCE, false);
+    async check(olds, news) {
+      const { settings, failure } = await ctx.checkedSettings(RESOURCE, false, stampedEndpoint(olds));
       if (failure !== undefined) return { inputs: news, failures: [failure] };
       return { inputs: { ...news, [ENDPOINT_INPUT]: settings.endpoint }, failures: checkInputs(apiKeyInputs, news) };
     },

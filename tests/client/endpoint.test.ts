@@ -39,10 +39,13 @@ describe("resolveEndpoint", () => {
   it("accepts plain http to another host only through the explicit opt-in, and says where each endpoint came from", () => {
     const settings = { host: "http://soda-emulator:8080", hostSettingName: "soda:host", insecureHttpOptIn: "soda:allowInsecureHttp" };
     expect(() => resolveEndpointWithSource(settings)).toThrow(/opt in with soda:allowInsecureHttp\./);
-    expect(resolveEndpointWithSource({ ...settings, allowInsecureHttp: true })).toEqual({ endpoint: "http://soda-emulator:8080", source: "soda:host", insecure: true });
+    expect(resolveEndpointWithSource({ ...settings, allowInsecureHttp: true })).toEqual({ endpoint: "http://soda-emulator:8080", source: "soda:host", insecure: true, defaulted: false });
     expect(resolveEndpointWithSource({ host: "http://127.0.0.1:9", hostSettingName: "soda:host" }).insecure).toBe(false);
     expect(resolveEndpointWithSource({ region: "us", regionSettingName: "soda:region" }).source).toBe('soda:region "us"');
     expect(resolveEndpointWithSource({ regionSettingName: "soda:region", hostSettingName: "soda:host" }).source).toMatch(/default region \(neither soda:host nor soda:region is set\)/);
+    // Only the default is flagged as such: a missing setting must not read as a decision (see checkedSettings).
+    expect(resolveEndpointWithSource({}).defaulted).toBe(true);
+    expect(resolveEndpointWithSource({ region: "eu" }).defaulted).toBe(false);
   });
 
   it("does not echo credentials embedded in a refused host", () => {

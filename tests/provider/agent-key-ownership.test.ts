@@ -192,6 +192,22 @@ describe("settings at preview", () => {
     expect(env.emulator.requests().length).toBe(before);
   });
 
+  it("a key recorded at an endpoint, checked where none is configured, says so instead of planning a move", async () => {
+    const recorded = { __endpoint: "https://cloud.us.soda.io", agentName: "a" };
+    const { failures } = await lifecycle({ SODA_HOST: "" }).check(recorded, { agentName: "a" });
+    expect(failures).toEqual([
+      {
+        property: "",
+        reason:
+          "SodaAgentKey: no Soda Cloud endpoint is configured (soda:host, soda:region or SODA_HOST), and this key lives at https://cloud.us.soda.io. " +
+          "Set it again: `pulumi config set soda:host https://cloud.us.soda.io`, or SODA_HOST=https://cloud.us.soda.io in the environment. " +
+          "To move the key to the default region instead, set soda:region explicitly.",
+      },
+    ]);
+    // A key recorded at the default region's endpoint is where the default points: nothing to say.
+    expect((await lifecycle({ SODA_HOST: "" }).check({ __endpoint: "https://cloud.soda.io", agentName: "a" }, { agentName: "a" })).failures).toEqual([]);
+  });
+
   it("plain http to another host passes only with the opt-in, and then warns loudly, once per process", async () => {
     const provider = lifecycle({ SODA_HOST: "http://soda-emulator:8080", SODA_ALLOW_INSECURE_HTTP: "true" });
     await provider.check({}, { agentName: "a" });

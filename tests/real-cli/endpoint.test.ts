@@ -67,4 +67,30 @@ export const endpoint = key.endpoint;
       await elsewhere.close();
     }
   });
+
+  it("configured only in the environment: a shell without it is told the endpoint is missing, not shown a move", async () => {
+    const stack = await realStack({});
+    // The endpoint and admin key from the environment only, as a CI job exporting SODA_HOST and the key would.
+    for (const key of ["soda:host", "soda:apiKeyId", "soda:apiKeySecret"]) await stack.cli.run(["config", "rm", key]);
+    const environment = { SODA_HOST: stack.soda.url, SODA_API_KEY_ID: stack.soda.admin.apiKeyId, SODA_API_KEY_SECRET: stack.soda.admin.apiKeySecret };
+    Object.assign(stack.cli.env, environment);
+    const user = await stack.soda.newApiKey([]);
+    await stack.cli.setConfig({ apiKeyId: user.apiKeyId, apiKeySecret: { secret: user.apiKeySecret } });
+    expect(await stack.cli.run(UP)).toMatch(/\+ 3 created/);
+
+    // A shell without those variables: the preview stops at the first key it checks, which says where it lives and
+    // how to point there again; nothing plans to replace a key against the default region.
+    for (const key of Object.keys(environment)) delete stack.cli.env[key];
+    const preview = await stack.cli.fail(["preview", "--non-interactive", "--diff"]);
+    const url = stack.soda.url.replace(/[.]/g, "\\.");
+    expect(preview).toMatch(new RegExp(`(SodaAgentKey|SodaApiKey): no Soda Cloud endpoint is configured \\(soda:host, soda:region or SODA_HOST\\), and this key lives at ${url}\\.`));
+    expect(preview).toContain(`\`pulumi config set soda:host ${stack.soda.url}\``);
+    expect(preview).not.toMatch(/replace/);
+    expect(preview).not.toMatch(/^\s*at .*:\d+:\d+\)?$/m);
+
+    // With the variables back, nothing changes.
+    Object.assign(stack.cli.env, environment);
+    await stack.cli.run(["preview", "--non-interactive", "--expect-no-changes"]);
+    expect(await stack.cli.run(DESTROY)).toMatch(/- 3 deleted/);
+  });
 });
