@@ -164,16 +164,15 @@ export async function usingAdminCredentials<T>(
       error instanceof AuthenticationError
         ? `Soda Cloud (${error.endpoint}) rejected the admin key ${resourceType} uses (soda:apiKeyId, else SODA_API_KEY_ID): it is unknown, revoked, or of the other region.`
         : `The admin key ${resourceType} uses (soda:apiKeyId, else SODA_API_KEY_ID) lacks the MANAGE_DATASOURCES_AND_AGENTS permission.`;
+    // Where the key lives elsewhere than the config points, the fix is that endpoint's own key, not a new one.
     const todo =
-      error instanceof AuthenticationError
-        ? "Set a valid key: `pulumi config set --secret -- soda:apiKeySecret <secret>`."
-        : "Grant it to the key's user or service account (Organization Settings > Roles), or set another key.";
-    const lastUp =
       configuredElsewhere !== undefined
-        ? ` The key lives there, but the config points at ${configuredElsewhere}: set the old soda:host and admin key back and add \`--run-program\`.`
-        : source === "lastUp"
-          ? " Refresh and destroy use the config of the last `pulumi up`: run `pulumi up` first, or add `--run-program`."
-          : "";
+        ? `The key lives there, but the config points at ${configuredElsewhere}: set the old soda:host and admin key back and add \`--run-program\`.`
+        : error instanceof AuthenticationError
+          ? "Set a valid key, id and secret: soda:apiKeyId and soda:apiKeySecret (or SODA_API_KEY_ID and SODA_API_KEY_SECRET)."
+          : "Grant it to the key's user or service account (Organization Settings > Roles), or set another key.";
+    const lastUp =
+      configuredElsewhere === undefined && source === "lastUp" ? " Refresh and destroy use the config of the last `pulumi up`: run `pulumi up` first, or add `--run-program`." : "";
     throw new Error(`${happened} ${todo}${lastUp} ${error.detail}`.trim());
   }
 }

@@ -225,6 +225,8 @@ describe("SodaAgentKey lifecycle", () => {
     for (const attempt of [provider.create({ agentName: "x" }), provider.read("k", { stateVersion: 1, agentName: "x", apiKeyId: "k", apiKeySecret: "s", endpoint: env.url, createdAt: "2026-01-01T00:00:00.000Z", runnerId: "", registered: false })]) {
       const error = await attempt.catch((e) => e);
       expect(error.message).toMatch(/^Soda Cloud \(http:\/\/127\.0\.0\.1:\d+\) rejected the admin key SodaAgentKey uses \(soda:apiKeyId, else SODA_API_KEY_ID\): it is unknown, revoked, or of the other region\. Set a valid key/);
+      // Either half may be the wrong one: the key id as much as its secret.
+      expect(error.message).toContain("Set a valid key, id and secret: soda:apiKeyId and soda:apiKeySecret (or SODA_API_KEY_ID and SODA_API_KEY_SECRET).");
       expect(error.message.indexOf("Detail: ")).toBeLessThan(400);
       expect(error.message).not.toContain(revoked.apiKeySecret);
     }
