@@ -25,11 +25,23 @@ export const PLUGIN_RESOURCES: ReadonlyMap<string, PluginResource> = new Map([
   [API_KEY.token, { spec: API_KEY, lifecycle: apiKeyLifecycle }],
 ]);
 
+/** The prefix of the dynamic resources' type tokens (`pulumi-nodejs:dynamic/soda:AgentKey`, …). */
+const DYNAMIC_TOKEN_PREFIX = "pulumi-nodejs:dynamic/";
+
 /** The resource of a type token, or an error naming the ones this plugin has. */
 export function pluginResource(token: string): PluginResource {
   const resource = PLUGIN_RESOURCES.get(token);
-  if (resource === undefined) throw new Error(`The soda plugin has no resource type ${token}; it has ${[...PLUGIN_RESOURCES.keys()].join(" and ")}. Check the type token, or upgrade the plugin.`);
-  return resource;
+  if (resource !== undefined) return resource;
+  const known = [...PLUGIN_RESOURCES.keys()].join(" and ");
+  if (token.startsWith(DYNAMIC_TOKEN_PREFIX)) {
+    // A TypeScript program gave a dynamic resource (SodaAgentKey, SodaApiKey) the soda plugin's provider: no
+    // version of the plugin runs those, so "upgrade" would send the user the wrong way.
+    throw new Error(
+      `${token} is a dynamic resource of the pulumi-soda-cloud npm package (SodaAgentKey, SodaApiKey), run by Pulumi's Node dynamic provider, not by the soda plugin. ` +
+        `Remove the \`provider\` option that names a soda plugin provider from it; for a second organisation, set that organisation's soda:host and admin key in another stack. The plugin's own types are ${known}.`,
+    );
+  }
+  throw new Error(`The soda plugin has no resource type ${token}; it has ${known}. Check the type token, or upgrade the plugin.`);
 }
 
 /** Output names that are always secret, whatever the program passed. */

@@ -282,6 +282,10 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     const p = await plugin(soda);
     expect((await p.check(AGENT_KEY.token, { agentName: "" })).failures).toEqual([expect.stringMatching(/^agentName /)]);
     await expect(p.check("soda:index:Nope", {})).rejects.toThrow(/has no resource type soda:index:Nope/);
+    // A dynamic resource given the plugin's provider: what to do about that, not an upgrade that cannot help.
+    const dynamic = await p.check("pulumi-nodejs:dynamic/soda:AgentKey", { agentName: "a" }).catch((e: Error) => e);
+    expect((dynamic as Error).message).toMatch(/^2 UNKNOWN: pulumi-nodejs:dynamic\/soda:AgentKey is a dynamic resource of the pulumi-soda-cloud npm package .* Remove the `provider` option that names a soda plugin provider from it/);
+    expect((dynamic as Error).message).not.toMatch(/upgrade/);
   });
 });
 
