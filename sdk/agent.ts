@@ -38,7 +38,7 @@ export interface SodaAgentArgs {
   releaseName?: pulumi.Input<string>;
   /**
    * Where the `soda-agent` chart comes from: a Helm repository (the one Soda gave you, with its credentials), an OCI
-   * registry, or a chart on this machine. Default: chart `soda-agent` from {@link DEFAULT_CHART_REPO}.
+   * registry, or a chart on this machine. Default: chart `soda-agent` from `DEFAULT_CHART_REPO` (see `SodaAgentChart`).
    */
   chart?: SodaAgentChart;
   /**
@@ -110,7 +110,9 @@ export class SodaAgent extends pulumi.ComponentResource {
 
   constructor(name: string, args: SodaAgentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("soda:index:SodaAgent", name, {}, opts);
-    refuseImagePullConflicts(name, args);
+    // Arguments that contradict each other are refused before any child is registered.
+    refuseBadImageArguments(name, args);
+    const chart = chartSource(name, args.chart);
     const namespaceName = pulumi.output(args.namespace ?? "soda-agent");
 
     this.key = new SodaAgentKey(
@@ -154,7 +156,7 @@ export class SodaAgent extends pulumi.ComponentResource {
       `${name}-release`,
       {
         name: args.releaseName ?? "soda-agent",
-        ...chartSource(name, args.chart),
+        ...chart,
         namespace: this.namespace,
         values,
         skipAwait: args.skipAwait,
@@ -215,8 +217,11 @@ export class SodaAgent extends pulumi.ComponentResource {
   }
 }
 
-/** Both ways of naming pull Secrets at once would leave one unused: refused, naming both arguments. */
-function refuseImagePullConflicts(name: string, args: SodaAgentArgs): void {
+/**
+ * Refuses, naming the arguments: both ways of naming pull Secrets at once (one would go unused), an empty list of
+ * them, and a registry that is not a host.
+ */
+function refuseBadImageArguments(name: string, args: SodaAgentArgs): void {
   if (args.existingImagePullSecrets !== undefined && args.imageCredentials !== undefined) {
     throw new Error(
       `SodaAgent "${name}": existingImagePullSecrets and imageCredentials both say how to pull the agent's images. Set existingImagePullSecrets to use Secrets you manage, or imageCredentials to have a pull Secret made from those credentials, not both.`,
