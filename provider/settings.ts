@@ -111,7 +111,6 @@ function positiveNumber(setting: string, value: string | undefined): number | un
   return n;
 }
 
-/** The message for missing admin credentials: names both ways to set them. */
 /**
  * A key recorded at one endpoint, checked where no endpoint is configured at all (say, a shell without the SODA_HOST
  * of the last `up`): the default region is then no decision of the user's, so it must not read as a move.
@@ -124,6 +123,7 @@ export function endpointNotConfiguredMessage(resourceType: string, recordedEndpo
   );
 }
 
+/** The message for missing admin credentials: names both ways to set them. */
 export function missingCredentialsMessage(resourceType: string): string {
   return (
     `${resourceType} needs admin credentials for Soda Cloud and found none. ` +
