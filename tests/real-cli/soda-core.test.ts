@@ -157,7 +157,7 @@ describe.skipIf(sodaSkip)(`Soda Core ${SODA_CORE_VERSION}'s own CLI on the soda_
     const cluster = await startKubeCluster({ binDir: kubernetesBin });
     try {
       const namespace = "soda-scans";
-      const stack = await kubeStack(cluster, { source: path.join(repoRoot, "examples", "soda-core-cronjob") });
+      const stack = await kubeStack(cluster, { source: path.join(repoRoot, "examples", "soda-core-cronjob"), typeCheck: true });
       const scanKey = await stack.soda.newApiKey([]);
       await stack.cli.setConfig({
         apiKeyId: scanKey.apiKeyId,
