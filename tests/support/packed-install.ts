@@ -49,10 +49,40 @@ export function packedInstall(extraPackages: readonly string[] = []): string {
       execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel", "error"], { cwd: installDir, stdio: ["ignore", "ignore", "inherit"], env: npmEnv() });
       fs.writeFileSync(done, new Date().toISOString());
     }
+    markUsed(done);
+    pruneInstalls(path.dirname(installDir));
     return path.join(installDir, "node_modules");
   } finally {
     fs.rmSync(packDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Every source change packs a new tarball, and each install is about 150 MB, so without pruning a contributor's
+ * cache grows by that much per change. An install is removed once it is neither among the INSTALLS_KEPT most
+ * recently used nor used within IN_USE_MS: a run marks its install when it starts, and a run in progress elsewhere
+ * (another worktree, the compatibility job) may make installs of its own meanwhile, so recency alone could remove
+ * one still in use.
+ */
+const INSTALLS_KEPT = 6;
+const IN_USE_MS = 2 * 60 * 60 * 1000;
+
+/** Records that an install was used now: pruning keeps the most recently used. */
+function markUsed(done: string): void {
+  const now = new Date();
+  fs.utimesSync(done, now, now);
+}
+
+/** Removes the installs that are neither recent enough nor among the most recently used (see INSTALLS_KEPT). */
+function pruneInstalls(root: string): void {
+  const entries = fs.readdirSync(root).map((name) => {
+    const dir = path.join(root, name);
+    const done = path.join(dir, ".installed");
+    // An unfinished install (no `.installed` yet) counts from its directory's time: it may be under way.
+    return { dir, usedMs: fs.statSync(fs.existsSync(done) ? done : dir).mtimeMs };
+  });
+  entries.sort((a, b) => b.usedMs - a.usedMs);
+  for (const entry of entries.slice(INSTALLS_KEPT)) if (Date.now() - entry.usedMs > IN_USE_MS) fs.rmSync(entry.dir, { recursive: true, force: true });
 }
 
 /** PATH without any directory holding a `pulumi` binary (see packedInstall). */

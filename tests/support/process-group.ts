@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 
 /** What a command printed, and how it ended. */
 export interface GroupRunResult {
@@ -17,6 +17,8 @@ export interface GroupRunOptions {
   timeoutMs: number;
   /** How notes name the command, e.g. "pulumi up". */
   label: string;
+  /** Called once the command has started, e.g. to signal it while it runs (its output is still collected here). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /**
@@ -27,6 +29,7 @@ export interface GroupRunOptions {
 export function runInProcessGroup(command: string, args: string[], options: GroupRunOptions): Promise<GroupRunResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    options.onSpawn?.(child);
     const killGroup = () => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runInProcessGroup, type GroupRunResult } from "./process-group";
@@ -45,8 +46,26 @@ export class PulumiCli {
    * Runs `pulumi <args>`; resolves with what it printed whatever the exit code. The CLI leads its own process
    * group, which is killed once it has exited (or timed out), so no plugin it started outlives the command.
    */
-  exec(args: string[], timeoutMs = 300_000): Promise<CliResult> {
-    return runInProcessGroup(path.join(this.binDir, "pulumi"), args, { cwd: this.projectDir, env: this.env, timeoutMs, label: `pulumi ${args[0]}` });
+  exec(args: string[], timeoutMs = 300_000, onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
+    return runInProcessGroup(path.join(this.binDir, "pulumi"), args, { cwd: this.projectDir, env: this.env, timeoutMs, label: `pulumi ${args[0]}`, onSpawn });
+  }
+
+  /**
+   * Starts `pulumi <args>` and returns at once: `interrupt()` is Ctrl-C in a terminal, SIGINT to the CLI's process
+   * group (the CLI and every plugin it started in it); `output()` is its stdout so far; `result` resolves as `exec`
+   * does.
+   */
+  start(args: string[], timeoutMs = 300_000): { interrupt(): void; output(): string; result: Promise<CliResult> } {
+    let pid: number | undefined;
+    let output = "";
+    const result = this.exec(args, timeoutMs, (child) => {
+      pid = child.pid;
+      child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    });
+    const interrupt = () => {
+      if (pid !== undefined) process.kill(-pid, "SIGINT");
+    };
+    return { interrupt, output: () => output, result };
   }
 
   /** Runs `pulumi <args>` and returns stdout and stderr together; rejects with both on a non-zero exit. */
