@@ -3,11 +3,13 @@ import type { CheckFailure } from "@pulumi/pulumi/dynamic";
 import { EndpointError } from "./client/endpoint";
 import { systemClock, type Clock } from "./client/clock";
 import { warnThroughEngine } from "./engine-log";
-import { RateLimitPacer } from "./client/pacer";
+import { RateLimitPacer, type PacerWait } from "./client/pacer";
 import { scaledRateLimits } from "./client/soda-api";
 import { SodaCloudClient, type Credentials } from "./client/soda-cloud-client";
 import { RunnerOwnership } from "./resources/runner-ownership";
 import { RunnerDirectory } from "./runner-directory";
+import { currentStatusLine, type StatusLine } from "./status-line";
+import { pacerWaitReporter } from "./wait-progress";
 import { SettingsError, endpointNotConfiguredMessage, insecureHttpWarning, missingCredentialsMessage, resolveSettings, type Settings, type StackConfig, readStackConfig } from "./settings";
 
 /** Where an existing key lives: operations on it go there, whatever the config says now. */
@@ -46,6 +48,8 @@ export interface ProviderContext {
   clock: Clock;
   /** Tells the user something they must act on, without failing the operation. */
   warn(message: string): Promise<void>;
+  /** Tells the user what the resource is waiting for, beside it in `pulumi up` (see status-line.ts). */
+  status: StatusLine;
   /**
    * Ids of API keys a resource created or refreshed in this process. An `up` runs every step of one stack in one
    * provider host, so a replaced SodaApiKey whose replacement kept the key id finds it here and does not ask the
@@ -59,6 +63,19 @@ export interface ContextOptions {
   env?: NodeJS.ProcessEnv;
   /** Where warnings go; the engine's log (or stderr outside a provider host) by default. */
   warn?: (message: string) => unknown;
+  /**
+   * Where status lines go from calls made outside a resource's own context (`forResource`), as tests make them.
+   * Nowhere by default: a front end gives each resource its own (the engine needs the resource's URN).
+   */
+  status?: StatusLine;
+}
+
+/** What a front end knows of the one resource a call is for. */
+export interface ResourceChannels {
+  /** The resource's status line (the engine's ephemeral log with its URN). */
+  status: StatusLine;
+  /** Its warnings; the process's by default. */
+  warn?: (message: string) => Promise<void>;
 }
 
 /**
@@ -74,6 +91,8 @@ export class ProcessContext implements ProviderContext {
   /** Per cached client, so per endpoint and admin key, like the clients themselves. */
   private readonly directories = new Map<SodaCloudClient, RunnerDirectory>();
   readonly warn: (message: string) => Promise<void>;
+  readonly status: StatusLine;
+  private readonly statusOutsideResources: StatusLine | undefined;
   readonly apiKeysInUse = new Set<string>();
   readonly ownership = new RunnerOwnership();
   private readonly insecureEndpointsWarned = new Set<string>();
@@ -84,6 +103,27 @@ export class ProcessContext implements ProviderContext {
     const sink = options.warn ?? warnThroughEngine;
     this.warn = async (message) => {
       await sink(message);
+    };
+    this.statusOutsideResources = options.status;
+    this.status = options.status ?? (() => undefined);
+  }
+
+  /**
+   * The context of a call for one resource: everything is this process's (config, clients, pacers, ownership),
+   * but status lines, and warnings when given, are the resource's own.
+   */
+  forResource(channels: ResourceChannels): ProviderContext {
+    return {
+      settings: () => this.settings(),
+      checkedSettings: (type, needsAdmin, recordedEndpoint) => this.checkedSettings(type, needsAdmin, recordedEndpoint),
+      adminClient: (type, at) => this.adminClient(type, at),
+      clientWithKey: (credentials, at) => this.clientWithKey(credentials, at),
+      runnerDirectory: (client) => this.runnerDirectory(client),
+      ownership: this.ownership,
+      clock: this.clock,
+      apiKeysInUse: this.apiKeysInUse,
+      warn: channels.warn ?? this.warn,
+      status: channels.status,
     };
   }
 
@@ -155,12 +195,19 @@ export class ProcessContext implements ProviderContext {
     return client;
   }
 
-  /** One pacer per endpoint: Soda's rate-limit buckets are not per key (see ASSUMPTIONS), so keys share budget. */
+  /**
+   * One pacer per endpoint: Soda's rate-limit buckets are not per key (see ASSUMPTIONS), so keys share budget. A
+   * request it holds back shows on the status line of the resource whose call sent it.
+   */
   private pacer(settings: Settings): RateLimitPacer {
     const key = `${settings.endpoint}|${settings.rateWindowMs}`;
     let pacer = this.pacers.get(key);
     if (pacer === undefined) {
-      pacer = new RateLimitPacer(scaledRateLimits(settings.rateWindowMs), this.clock);
+      const onWait = (wait: PacerWait) => {
+        const status = currentStatusLine() ?? this.statusOutsideResources;
+        return status === undefined ? undefined : pacerWaitReporter(status, this.clock, wait);
+      };
+      pacer = new RateLimitPacer(scaledRateLimits(settings.rateWindowMs), this.clock, { onWait });
       this.pacers.set(key, pacer);
     }
     return pacer;

@@ -1,9 +1,12 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { ProcessContext } from "./context";
+import { ProcessContext, type ProviderContext } from "./context";
+import { statusThroughEngine } from "./engine-log";
+import { stampedUrn } from "./internal-inputs";
 import { agentKeyLifecycle } from "./resources/agent-key";
 import { agentRegistrationLifecycle } from "./resources/agent-registration";
 import { apiKeyLifecycle } from "./resources/api-key";
 import { keySecretNameLifecycle } from "./resources/key-secret-name";
+import { withStatusLine } from "./status-line";
 
 /**
  * The provider implementation as the engine's provider host runs it. The serialized shim (`shim.ts`) loads this
@@ -16,7 +19,37 @@ export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
   context.configure(req.config);
 }
 
-export const agentKey = agentKeyLifecycle(context);
-export const apiKey = apiKeyLifecycle(context);
-export const agentRegistration = agentRegistrationLifecycle(context);
+type Lifecycle = Required<Omit<dynamic.ResourceProvider, "configure">>;
+
+/**
+ * A lifecycle whose every call gets a context of its own resource, so that what it waits for shows beside it. The
+ * host names no resource to its provider: the URN comes from the inputs, where the SDK put it (`__urn`). Read and
+ * delete see only outputs, so their status lines go beside the stack, saying which key they are about.
+ */
+function perResource(resourceType: string, lifecycle: (ctx: ProviderContext) => Lifecycle): Lifecycle {
+  const forCall = (props: Record<string, unknown>) => {
+    const urn = stampedUrn(props);
+    const subject = urn === undefined ? `${resourceType}${describedBy(props)}: ` : "";
+    const ctx = context.forResource({ status: (message) => statusThroughEngine(subject + message, urn ?? "") });
+    return withStatusLine(lifecycle(ctx), ctx.status);
+  };
+  return {
+    check: (olds, news) => forCall(news).check(olds, news),
+    diff: (id, olds, news) => forCall(news).diff(id, olds, news),
+    create: (inputs) => forCall(inputs).create(inputs),
+    read: (id, props) => forCall(props).read(id, props),
+    update: (id, olds, news) => forCall(news).update(id, olds, news),
+    delete: (id, props) => forCall(props).delete(id, props),
+  };
+}
+
+/** ` for agent "prod-agent"`, or ` apiKeyId`: which resource a status line beside the stack is about. */
+function describedBy(props: Record<string, unknown>): string {
+  if (typeof props.agentName === "string") return ` for agent "${props.agentName}"`;
+  return typeof props.apiKeyId === "string" ? ` ${props.apiKeyId}` : "";
+}
+
+export const agentKey = perResource("SodaAgentKey", agentKeyLifecycle);
+export const apiKey = perResource("SodaApiKey", apiKeyLifecycle);
+export const agentRegistration = perResource("SodaAgentRegistration", agentRegistrationLifecycle);
 export const keySecretName = keySecretNameLifecycle();

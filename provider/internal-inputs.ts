@@ -56,3 +56,16 @@ export function replaceOnChangesInput(news: Record<string, unknown>): string[] {
   const value = news[REPLACE_ON_CHANGES_INPUT];
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
+
+/**
+ * The resource's URN, set by the SDK (sdk/resource-urn.ts). Pulumi's Node dynamic provider host gives a provider's
+ * methods no URN, and the engine attaches a status line to a resource only by it; check, create and update see it
+ * in their inputs (read and delete get only outputs, so their waits show beside the stack instead).
+ */
+export const URN_INPUT = "__urn";
+
+/** The URN the SDK stamped, or undefined (inputs of an older version, or not known). */
+export function stampedUrn(props: Record<string, unknown>): string | undefined {
+  const value = props[URN_INPUT];
+  return typeof value === "string" && value.startsWith("urn:pulumi:") ? value : undefined;
+}

@@ -4,6 +4,7 @@ import { AGENT_NAME_TAKEN_BY_INPUT, REPLACE_ON_CHANGES_INPUT } from "../provider
 import { otherClaimant } from "./agent-names";
 import { warnIfAdminSecretIsPlainText } from "./config-secrets";
 import { readByIdError, refuseReadById, replaceOnChangesOf, withDefined } from "./resource-options";
+import { urnInput } from "./resource-urn";
 
 /** Arguments of a {@link SodaAgentKey}. */
 export interface SodaAgentKeyArgs {
@@ -83,6 +84,7 @@ export class SodaAgentKey extends pulumi.dynamic.Resource {
         // reported as none (so that a preview does not show the key's outputs as changing): the provider applies it.
         ...withDefined(REPLACE_ON_CHANGES_INPUT, replaceOnChangesOf(opts, ["rotationPeriod"])),
         [AGENT_NAME_TAKEN_BY_INPUT]: otherClaimant(name, args.agentName),
+        ...urnInput(name, "pulumi-nodejs:dynamic/soda:AgentKey", opts),
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKeySecret"], deleteBeforeReplace: true }),
       "soda",

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../provider/shim";
 import { refuseReadById } from "./resource-options";
+import { urnInput } from "./resource-urn";
 
 /** Arguments of a {@link SodaAgentRegistration}. */
 export interface SodaAgentRegistrationArgs {
@@ -34,6 +35,13 @@ export class SodaAgentRegistration extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SodaAgentRegistrationArgs, opts?: pulumi.CustomResourceOptions) {
     refuseReadById("SodaAgentRegistration", name, opts);
-    super(providerShim("agentRegistration"), name, { ...args, runnerId: undefined, registeredAt: undefined }, opts, "soda", "AgentRegistration");
+    super(
+      providerShim("agentRegistration"),
+      name,
+      { ...args, runnerId: undefined, registeredAt: undefined, ...urnInput(name, "pulumi-nodejs:dynamic/soda:AgentRegistration", opts) },
+      opts,
+      "soda",
+      "AgentRegistration",
+    );
   }
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../provider/shim";
 import { readByIdError, refuseReadById } from "./resource-options";
+import { urnInput } from "./resource-urn";
 
 /** Arguments of a {@link SodaApiKey}. */
 export interface SodaApiKeyArgs {
@@ -57,6 +58,7 @@ export class SodaApiKey extends pulumi.dynamic.Resource {
         endpoint: undefined,
         verifiedAt: undefined,
         sodaCloudConfig: undefined,
+        ...urnInput(name, "pulumi-nodejs:dynamic/soda:ApiKey", opts),
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiKeySecret", "sodaCloudConfig"] }),
       "soda",

@@ -11,6 +11,7 @@ import type { Clock } from "../client/clock";
 import { EndpointError } from "../client/endpoint";
 import { ProcessContext, type ProviderContext } from "../context";
 import { CONFIG_KEYS, readStackConfig, resolveSettings, SettingsError } from "../settings";
+import { withStatusLine } from "../status-line";
 import { previewCreate, pluginDiff, pluginResource, pluginUpdate, secretOutputs, type PluginResource } from "./resources";
 import { CONFIG, PACKAGE_NAME, packageSchema } from "./schema";
 import { plainProps, wrapSecrets } from "./wire";
@@ -49,6 +50,8 @@ export interface PluginOptions {
 /** Sends log messages to the engine, attached to a resource when a URN is given; stderr when there is no engine. */
 export class EngineLog {
   private client: engineGrpc.EngineClient | undefined;
+  /** Status lines, sent one after the other so that an older one never lands last. */
+  private statusQueue: Promise<void> = Promise.resolve();
 
   constructor(private address: string | undefined) {}
 
@@ -63,17 +66,32 @@ export class EngineLog {
       process.stderr.write(`warning: ${message}\n`);
       return;
     }
-    this.client ??= new engineGrpc.EngineClient(this.address, grpc.credentials.createInsecure());
-    const request = new enginePb.LogRequest();
-    request.setSeverity(enginePb.LogSeverity.WARNING);
-    request.setMessage(message);
-    request.setUrn(urn);
     try {
-      await new Promise<void>((resolve, reject) => this.client!.log(request, new grpc.Metadata(), { deadline: Date.now() + 5_000 }, (error) => (error ? reject(error) : resolve())));
+      await this.log(enginePb.LogSeverity.WARNING, message, urn, false, 5_000);
     } catch {
       // The engine went away or refused the call: stderr still reaches the output as a diagnostic.
       process.stderr.write(`warning: ${message}\n`);
     }
+  }
+
+  /**
+   * Shows `message` as the passing status of the resource `urn` (ephemeral, info severity). Fire and forget: a
+   * line that cannot be delivered is dropped, not written to stderr, where it would stay in the output.
+   */
+  status(message: string, urn: string): void {
+    if (this.address === undefined) return;
+    this.statusQueue = this.statusQueue.then(() => this.log(enginePb.LogSeverity.INFO, message, urn, true, 2_000)).catch(() => undefined);
+  }
+
+  private log(severity: enginePb.LogSeverity, message: string, urn: string, ephemeral: boolean, timeoutMs: number): Promise<void> {
+    this.client ??= new engineGrpc.EngineClient(this.address!, grpc.credentials.createInsecure());
+    const client = this.client;
+    const request = new enginePb.LogRequest();
+    request.setSeverity(severity);
+    request.setMessage(message);
+    request.setUrn(urn);
+    request.setEphemeral(ephemeral);
+    return new Promise<void>((resolve, reject) => client.log(request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (error) => (error ? reject(error) : resolve())));
   }
 
   close(): void {
@@ -81,19 +99,9 @@ export class EngineLog {
   }
 }
 
-/** A provider context whose warnings are attached to one resource; everything else is the provider instance's. */
+/** A provider context for one resource: its warnings and status lines are attached to it; everything else is the provider instance's. */
 function forResource(base: ProcessContext, log: EngineLog, urn: string): ProviderContext {
-  return {
-    settings: () => base.settings(),
-    checkedSettings: (type, needsAdmin, recordedEndpoint) => base.checkedSettings(type, needsAdmin, recordedEndpoint),
-    adminClient: (type, at) => base.adminClient(type, at),
-    clientWithKey: (credentials, at) => base.clientWithKey(credentials, at),
-    runnerDirectory: (client) => base.runnerDirectory(client),
-    ownership: base.ownership,
-    clock: base.clock,
-    apiKeysInUse: base.apiKeysInUse,
-    warn: (message) => log.warn(message, urn),
-  };
+  return base.forResource({ status: (message) => log.status(message, urn), warn: (message) => log.warn(message, urn) });
 }
 
 /** The provider configuration as `soda:<key>` strings, from Configure's arguments or its `variables` map. */
@@ -145,8 +153,10 @@ export class SodaPlugin {
     this.context = new ProcessContext({ env: options.env, clock: options.clock, warn: (message) => this.log.warn(message) });
   }
 
+  /** The resource's lifecycle, each call in the resource's own context: what it waits for shows beside it. */
   private lifecycle(resource: PluginResource, urn: string) {
-    return resource.lifecycle(forResource(this.context, this.log, urn));
+    const ctx = forResource(this.context, this.log, urn);
+    return withStatusLine(resource.lifecycle(ctx), ctx.status);
   }
 
   /** The handlers of pulumirpc.ResourceProvider; methods not here answer UNIMPLEMENTED, which the engine expects. */

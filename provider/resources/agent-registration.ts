@@ -6,6 +6,7 @@ import { agentRegistrationInputs, REGISTRATION_TIMEOUT_SECONDS } from "../schema
 import { CURRENT_STATE_VERSION, readAgentRegistrationState, type AgentRegistrationState } from "../schemas/state";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
+import { agentWaitedMessage, agentWaitMessage } from "../wait-progress";
 import { definedOnly } from "./outputs";
 
 const RESOURCE = "SodaAgentRegistration";
@@ -81,23 +82,35 @@ export function agentRegistrationLifecycle(ctx: ProviderContext): Required<Omit<
 
 type WaitArgs = Pick<AgentRegistrationState, "agentName" | "apiKeyId" | "endpoint" | "timeoutSeconds" | "namespace">;
 
-/** Polls the runner list until the key's runner is online, or fails at once when the name is someone else's. */
+/**
+ * Polls the runner list until the key's runner is online, or fails at once when the name is someone else's. After
+ * each look that did not find it online, the resource's status line says so, with the time waited and allowed;
+ * once it is online after such a look, how long it took.
+ */
 async function waitForRunner(ctx: ProviderContext, client: SodaCloudClient, args: WaitArgs): Promise<Runner> {
   const timeoutSeconds = args.timeoutSeconds ?? REGISTRATION_TIMEOUT_SECONDS.default;
-  const deadline = ctx.clock.now() + timeoutSeconds * 1000;
+  const startedAt = ctx.clock.now();
+  const deadline = startedAt + timeoutSeconds * 1000;
   const key = { apiKeyId: args.apiKeyId, agentName: args.agentName, runnerId: "" };
   ctx.ownership.noteKey(key);
   let offline: Runner | undefined;
+  let said = false;
   for (;;) {
     const runner = (await client.listRunners()).find((r) => r.name === args.agentName);
     if (runner !== undefined) {
       const tie = ctx.ownership.tie(key, runner);
       if (!tie.tied) throw new Error(heldByAnotherMessage(args, runner, tie.reason));
-      if (runner.isOnline) return runner;
+      if (runner.isOnline) {
+        if (said) ctx.status(agentWaitedMessage(args.agentName, ctx.clock.now() - startedAt, offline !== undefined));
+        return runner;
+      }
       offline = runner;
     }
-    const left = deadline - ctx.clock.now();
+    const now = ctx.clock.now();
+    const left = deadline - now;
     if (left <= 0) throw new Error(timeoutMessage(args, timeoutSeconds, offline));
+    ctx.status(agentWaitMessage(args.agentName, now - startedAt, timeoutSeconds, offline !== undefined));
+    said = true;
     await ctx.clock.sleep(Math.min(REGISTRATION_POLL_MS, left));
   }
 }

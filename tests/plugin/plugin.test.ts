@@ -1,10 +1,12 @@
 import type * as GrpcJs from "@grpc/grpc-js";
 import type { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Clock } from "../../provider/client/clock";
 import { servePlugin } from "../../provider/plugin/server";
 import { AGENT_KEY, API_KEY, CONFIG, RESOURCES } from "../../provider/plugin/schema";
 import { CONFIG_KEYS } from "../../provider/settings";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
+import { FakeClock } from "../support/fake-clock";
 import { emptyPb, enginePb, engineGrpc, fromStruct, grpc, providerGrpc, providerPb, toStruct, UNKNOWN, wrapSecret, isSecretWrapped } from "../support/pulumi-grpc";
 
 /**
@@ -25,12 +27,12 @@ function call<Req, Res>(client: ResourceProviderClient, method: string, request:
 }
 
 /** An engine that only records what the plugin logs. */
-async function recordingEngine(): Promise<{ address: string; logs: { severity: number; message: string; urn: string }[] }> {
-  const logs: { severity: number; message: string; urn: string }[] = [];
+async function recordingEngine(): Promise<{ address: string; logs: { severity: number; message: string; urn: string; ephemeral: boolean }[] }> {
+  const logs: { severity: number; message: string; urn: string; ephemeral: boolean }[] = [];
   const server = new grpc.Server();
   server.addService(engineGrpc.EngineService, {
     log: (call: GrpcJs.ServerUnaryCall<InstanceType<typeof enginePb.LogRequest>, unknown>, callback: GrpcJs.sendUnaryData<unknown>) => {
-      logs.push({ severity: call.request.getSeverity(), message: call.request.getMessage(), urn: call.request.getUrn() });
+      logs.push({ severity: call.request.getSeverity(), message: call.request.getMessage(), urn: call.request.getUrn(), ephemeral: call.request.getEphemeral() });
       callback(null, new emptyPb.Empty());
     },
   } as never);
@@ -43,9 +45,9 @@ async function recordingEngine(): Promise<{ address: string; logs: { severity: n
  * A plugin process (one provider instance), configured for an emulator as the engine configures it: through the
  * provider's arguments, or with none and the environment the plugin was started with.
  */
-async function plugin(soda: EmulatorFixture, engineAddress?: string, through: "arguments" | "environment" = "arguments") {
+async function plugin(soda: EmulatorFixture, engineAddress?: string, through: "arguments" | "environment" = "arguments", clock?: Clock) {
   const env = through === "environment" ? { SODA_HOST: soda.url, SODA_API_KEY_ID: soda.admin.apiKeyId, SODA_API_KEY_SECRET: soda.admin.apiKeySecret } : {};
-  const served = await servePlugin({ version: "0.0.0-test", engineAddress, env });
+  const served = await servePlugin({ version: "0.0.0-test", engineAddress, env, clock });
   const client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${served.port}`, grpc.credentials.createInsecure());
   closers.push(async () => {
     client.close();
@@ -69,9 +71,9 @@ async function plugin(soda: EmulatorFixture, engineAddress?: string, through: "a
       const response = await call<unknown, InstanceType<typeof providerPb.CheckResponse>>(client, "check", request);
       return { inputs: fromStruct(response.getInputs()), failures: response.getFailuresList().map((f) => `${f.getProperty()} ${f.getReason()}`) };
     },
-    async create(type: string, inputs: Props, preview = false) {
+    async create(type: string, inputs: Props, preview = false, name = "key") {
       const request = new providerPb.CreateRequest();
-      request.setUrn(urn(type, "key"));
+      request.setUrn(urn(type, name));
       request.setType(type);
       request.setProperties(toStruct(inputs));
       request.setPreview(preview);
@@ -268,7 +270,27 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     const p = await plugin(soda, engine.address);
     const created = await p.create(AGENT_KEY.token, (await p.check(AGENT_KEY.token, { agentName: "agent-one" })).inputs);
     await p.delete(AGENT_KEY.token, created.id, created.outs);
-    expect(engine.logs).toEqual([{ severity: enginePb.LogSeverity.WARNING, urn: p.urn(AGENT_KEY.token, "key"), message: expect.stringContaining("never registered an agent") }]);
+    expect(engine.logs).toEqual([{ severity: enginePb.LogSeverity.WARNING, urn: p.urn(AGENT_KEY.token, "key"), message: expect.stringContaining("never registered an agent"), ephemeral: false }]);
+  });
+
+  it("shows what a resource waits for as its passing status: ephemeral info on its own URN", async () => {
+    const clock = new FakeClock("2026-03-01T00:00:00.000Z", true);
+    const soda = await emulatorFixture({ clock });
+    closers.push(() => soda.close());
+    const engine = await recordingEngine();
+    const p = await plugin(soda, engine.address, "arguments", clock);
+    // Eleven keys at once: Soda allows ten creates a minute, so one waits.
+    await Promise.all(
+      Array.from({ length: 11 }, async (_, i) => p.create(AGENT_KEY.token, (await p.check(AGENT_KEY.token, { agentName: `agent-${i}` })).inputs, false, `key-${i}`)),
+    );
+    const waited = "waited 60 s for Soda's limit of 10 agent creates per minute";
+    await vi.waitFor(() => expect(engine.logs.map((l) => l.message)).toContain(waited), { timeout: 5_000, interval: 5 });
+    const statuses = engine.logs.filter((l) => l.ephemeral);
+    expect(statuses.every((l) => l.severity === enginePb.LogSeverity.INFO)).toBe(true);
+    expect(new Set(statuses.map((l) => l.urn)).size).toBe(1);
+    expect(statuses[0].urn).toMatch(/^urn:pulumi:test::project::soda:index:AgentKey::key-\d+$/);
+    expect(statuses.map((l) => l.message)).toEqual([...Array.from({ length: 12 }, (_, i) => `waiting ${60 - i * 5} s for Soda's limit of 10 agent creates per minute`), waited]);
+    expect(engine.logs.filter((l) => !l.ephemeral)).toEqual([]);
   });
 
   it("refuses an import, saying why", async () => {

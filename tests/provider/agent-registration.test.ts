@@ -12,14 +12,18 @@ import { FakeClock } from "../support/fake-clock";
 let env: EmulatorFixture;
 let clock: FakeClock;
 let ctx: ProcessContext;
+/** The status lines the wait wrote beside the resource. */
+let statuses: string[];
 
 beforeEach(async () => {
   env = await emulatorFixture();
   clock = new FakeClock();
+  statuses = [];
   ctx = new ProcessContext({
     clock,
     env: { SODA_HOST: env.url, SODA_API_KEY_ID: env.admin.apiKeyId, SODA_API_KEY_SECRET: env.admin.apiKeySecret },
     warn: () => undefined,
+    status: (line) => statuses.push(line),
   });
 });
 afterEach(() => env.close());
@@ -48,8 +52,13 @@ describe("SodaAgentRegistration", () => {
     const runnerId = (await env.state()).runners[0].id;
     expect(created.outs).toMatchObject({ agentName: "waiting-agent", apiKeyId: key.apiKeyId, runnerId, registeredAt: new Date(clock.now()).toISOString() });
     expect(created.id).toBe(`${key.apiKeyId}/${runnerId}`);
-    // Three looks: before, while asleep, after the registration.
+    // Three looks: before, while asleep, after the registration; a status line after each of the first two.
     expect(listRequests()).toBe(1 + 3);
+    expect(statuses).toEqual([
+      'waiting for agent "waiting-agent" to register (0 s of 60 s)',
+      'waiting for agent "waiting-agent" to register (5 s of 60 s)',
+      'waited 10 s for agent "waiting-agent" to register',
+    ]);
   });
 
   it("fails after the timeout, saying what to look at, when no agent registers", async () => {
@@ -62,7 +71,8 @@ describe("SodaAgentRegistration", () => {
       warn: () => undefined,
     });
     const started = auto.now();
-    const error = await agentRegistrationLifecycle(autoCtx)
+    const lines: string[] = [];
+    const error = await agentRegistrationLifecycle(autoCtx.forResource({ status: (line) => lines.push(line) }))
       .create({ agentName: "silent-agent", apiKeyId: key.apiKeyId, endpoint: key.endpoint, timeoutSeconds: 30, namespace: "soda-agent" })
       .then(() => undefined, (e: Error) => e);
     expect(auto.now() - started).toBe(30_000);
@@ -74,6 +84,8 @@ describe("SodaAgentRegistration", () => {
         "a pending pod, a slow image pull (raise the timeout). The key stays deployed: the next `pulumi up` waits again.",
     );
     expect(error?.message).not.toContain(key.apiKeySecret);
+    // One line a look, counting up to the timeout; none names the key's secret.
+    expect(lines).toEqual(Array.from({ length: 6 }, (_, i) => `waiting for agent "silent-agent" to register (${i * 5} s of 30 s)`));
   });
 
   it("fails at once when the name is held by a runner another key of the stack recorded", async () => {

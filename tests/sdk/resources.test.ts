@@ -63,4 +63,31 @@ describe("SDK resources under engine-like mocks", () => {
     const key = new sdk.SodaAgentKey("late", { agentName: name, rotationTriggers: { image: name } });
     expect(await valueOf(key.agentName)).toBe("late-agent");
   });
+
+  it("tells the provider each resource's own URN (`__urn`, for its status line), without depending on its parent", async () => {
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): { registerResource(req: any, cb: unknown): void } }).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    const dependencies = new Map<string, string[]>();
+    monitor.registerResource = (req, cb) => {
+      dependencies.set(req.getName(), [...req.getDependenciesList(), ...[...req.getPropertydependenciesMap().values()].flatMap((d: any) => d.getUrnsList())]);
+      register(req, cb);
+    };
+    try {
+      const group = new pulumi.ComponentResource("test:index:Group", "group", {}, {});
+      const top = new sdk.SodaAgentKey("top-key", { agentName: "top-agent" });
+      const child = new sdk.SodaApiKey("child-key", { apiKeyId: KEY_ID, apiKeySecret: "s" }, { parent: group });
+      const waiting = new sdk.SodaAgentRegistration("child-wait", { agentName: "a", apiKeyId: KEY_ID, endpoint: "https://cloud.soda.io" }, { parent: group });
+      for (const resource of [top, child, waiting]) await valueOf(resource.urn);
+      const urnInput = (name: string) => wire.find((r) => r.name === name)!.object.__urn;
+      expect(urnInput("top-key")).toBe("urn:pulumi:stack::project::pulumi-nodejs:dynamic/soda:AgentKey::top-key");
+      expect(urnInput("child-key")).toBe("urn:pulumi:stack::project::test:index:Group$pulumi-nodejs:dynamic/soda:ApiKey::child-key");
+      expect(urnInput("child-wait")).toBe("urn:pulumi:stack::project::test:index:Group$pulumi-nodejs:dynamic/soda:AgentRegistration::child-wait");
+      for (const [name, resource] of [["top-key", top], ["child-key", child], ["child-wait", waiting]] as const) {
+        expect(urnInput(name)).toBe(await valueOf(resource.urn));
+        expect(dependencies.get(name)).toEqual([]);
+      }
+    } finally {
+      monitor.registerResource = register;
+    }
+  });
 });
