@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { EmulatorOptions } from "./index";
+import type { EmulatorOptions, RunnerInUseRule } from "./index";
 import type { KeyPair } from "./keys";
 
 /** A command-line mistake; the CLI prints the message on one line and exits 2. */
@@ -27,6 +27,9 @@ Options:
   --user-key ID:SECRET  user key without that permission (repeatable)
   --organisation NAME   organisation name (default "Emulated Organisation")
   --rate-window-ms N    length of the 60-second rate-limit windows, in ms
+  --runner-in-use RULE  what makes a runner's delete fail as "in use": scans (default:
+                        the control API's in-use flag) or scans-or-datasources (also a
+                        runner that data sources are assigned to)
   --version             print the version
   --help                show this help`;
 
@@ -41,6 +44,7 @@ const OPTIONS = {
   "user-key": { type: "string", multiple: true },
   organisation: { type: "string" },
   "rate-window-ms": { type: "string" },
+  "runner-in-use": { type: "string" },
   version: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -71,7 +75,16 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
   if (values["rate-window-ms"] !== undefined) {
     options.rateWindowMs = integerFlag("--rate-window-ms", values["rate-window-ms"], 1, Number.MAX_SAFE_INTEGER);
   }
+  if (values["runner-in-use"] !== undefined) options.runnerInUse = runnerInUseFlag(values["runner-in-use"]);
   return { action: "run", options };
+}
+
+const RUNNER_IN_USE_RULES: readonly RunnerInUseRule[] = ["scans", "scans-or-datasources"];
+
+function runnerInUseFlag(value: string): RunnerInUseRule {
+  const rule = RUNNER_IN_USE_RULES.find((r) => r === value);
+  if (rule === undefined) throw new CliUsageError(`--runner-in-use must be ${RUNNER_IN_USE_RULES.join(" or ")}, not ${JSON.stringify(value)}`);
+  return rule;
 }
 
 /**

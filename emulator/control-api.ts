@@ -10,7 +10,7 @@ import { generateKeyPair, hashSecret } from "./keys";
 import type { RateLimiter } from "./rate-limiter";
 import type { RequestLog } from "./request-log";
 import { upsertStartupKeys, type StartupKey } from "./startup-keys";
-import { RUNNER_TYPES, type State, type Store, type StoredRunner } from "./store";
+import { RUNNER_TYPES, type State, type Store, type StoredDatasource, type StoredRunner } from "./store";
 import { formatIssues } from "./zod-issues";
 
 /** The emulator internals the control API reaches into. */
@@ -188,6 +188,7 @@ function reset(ctx: ControlContext): JsonResponse {
   const startupIds = new Set(ctx.startupKeys.map((k) => k.apiKeyId));
   ctx.store.mutate((draft) => {
     draft.runners = [];
+    draft.datasources = [];
     draft.apiKeys = draft.apiKeys.filter((k) => startupIds.has(k.apiKeyId));
     upsertStartupKeys(draft, ctx.startupKeys, new Date(ctx.clock.now()).toISOString());
   });
@@ -213,6 +214,8 @@ export interface StateDump {
   apiKeys: ApiKeyDump[];
   /** Soda's Runner plus `inUse` and `apiKeyId`, which Soda does not show. */
   runners: StoredRunner[];
+  /** Soda's data source plus `runnerId`, which Soda's DTO does not show. */
+  datasources: StoredDatasource[];
 }
 
 /** The state dump: everything the emulator knows, except secrets and their hashes. */
@@ -228,5 +231,6 @@ export function dumpState(state: Readonly<State>): StateDump {
       createdAt,
     })),
     runners: state.runners.map((r) => ({ ...r, versions: { ...r.versions } })),
+    datasources: state.datasources.map((d) => ({ ...d })),
   };
 }

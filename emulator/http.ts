@@ -127,7 +127,12 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** Reads a JSON body (see readBody); an empty body is `undefined` so optional bodies stay optional. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const text = (await readBody(req)).toString("utf8");
+  return parseJsonBody(await readBody(req));
+}
+
+/** A body read with readBody as JSON: undefined when empty, a 400 when it is not JSON. */
+export function parseJsonBody(raw: Buffer): unknown {
+  const text = raw.toString("utf8");
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -1,12 +1,13 @@
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { systemClock, type Clock } from "../provider/client/clock";
-import { AGENT_PERMISSION, scaledRateLimits } from "../provider/client/soda-api";
+import { AGENT_PERMISSION } from "../provider/client/soda-api";
 import { clientUrl } from "./bind-host";
 import { FaultInjector } from "./faults";
 import { generateKeyPair, type KeyPair } from "./keys";
-import { RateLimiter } from "./rate-limiter";
+import { emulatedRateLimits, RateLimiter } from "./rate-limiter";
 import { RequestLog, type RequestRecord } from "./request-log";
+import type { RunnerInUseRule } from "./rest-context";
 import { createEmulatorServer } from "./server";
 import { upsertStartupKeys, type StartupKey } from "./startup-keys";
 import { Store } from "./store";
@@ -19,6 +20,8 @@ export { EmulatorStateError, STATE_FILE_NAME, STATE_VERSION } from "./store";
 export { CONTROL_PREFIX } from "./control-api";
 export type { ApiKeyDump, StateDump } from "./control-api";
 export type { WireRunner } from "./rest-api";
+export type { WireDatasource } from "./datasource-api";
+export type { RunnerInUseRule } from "./rest-context";
 
 /** The organisation name of a fresh emulator. */
 export const DEFAULT_ORGANISATION = "Emulated Organisation";
@@ -48,6 +51,12 @@ export interface EmulatorOptions {
   seed?: number;
   /** Receives one line per REST request (`METHOD path status Nms`); never a secret. */
   log?: (line: string) => void;
+  /**
+   * What makes Soda refuse to delete a runner as "in use", which Soda does not define: `scans` (the default) only
+   * the control API's in-use flag, which stands for running scans; `scans-or-datasources` also a runner that data
+   * sources are assigned to.
+   */
+  runnerInUse?: RunnerInUseRule;
 }
 
 /** A running emulator. */
@@ -79,6 +88,7 @@ const OptionsSchema = z.object({
   organisation: z.string().optional(),
   rateWindowMs: z.number().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   seed: z.number().finite().optional(),
+  runnerInUse: z.enum(["scans", "scans-or-datasources"]).optional(),
 });
 
 /**
@@ -114,7 +124,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     startupKeys,
     requests,
     faults: new FaultInjector(opts.seed ?? 1),
-    limiter: new RateLimiter(scaledRateLimits(opts.rateWindowMs), clock),
+    limiter: new RateLimiter(emulatedRateLimits(opts.rateWindowMs), clock),
+    runnerInUse: opts.runnerInUse ?? "scans",
     log: options.log,
     closing: closing.signal,
   });

@@ -1,5 +1,11 @@
 import type { Clock } from "../provider/client/clock";
-import type { Operation, RateLimit } from "../provider/client/soda-api";
+import { scaledDatasourceRateLimits, scaledRateLimits, type RateLimit } from "../provider/client/soda-api";
+import type { EmulatedOperation } from "./rest-context";
+
+/** Soda's documented limits of every operation the emulator serves, windows scaled as `scaledRateLimits` does. */
+export function emulatedRateLimits(rateWindowMs?: number): Record<EmulatedOperation, RateLimit> {
+  return { ...scaledRateLimits(rateWindowMs), ...scaledDatasourceRateLimits(rateWindowMs) };
+}
 
 /**
  * Soda's per-operation limits as a sliding-window log for the whole organisation (the bucket scope is
@@ -8,15 +14,15 @@ import type { Operation, RateLimit } from "../provider/client/soda-api";
  * push the window further out.
  */
 export class RateLimiter {
-  private readonly accepted = new Map<Operation, number[]>();
+  private readonly accepted = new Map<EmulatedOperation, number[]>();
 
   constructor(
-    private readonly limits: Readonly<Record<Operation, RateLimit>>,
+    private readonly limits: Readonly<Record<EmulatedOperation, RateLimit>>,
     private readonly clock: Clock,
   ) {}
 
   /** Records and allows the request if the operation is under its limit; otherwise records nothing. */
-  tryAcquire(operation: Operation): boolean {
+  tryAcquire(operation: EmulatedOperation): boolean {
     const { limit, windowMs } = this.limits[operation];
     const now = this.clock.now();
     const log = this.accepted.get(operation) ?? [];

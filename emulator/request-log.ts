@@ -1,4 +1,4 @@
-import type { Operation } from "../provider/client/soda-api";
+import type { EmulatedOperation } from "./rest-context";
 import type { SodaCoreOperation } from "./soda-core-api";
 
 /** One REST request the emulator saw (control-API requests are not recorded). */
@@ -9,7 +9,7 @@ export interface RequestRecord {
   /** The query parameters (the last value wins for a repeated name). */
   query: Record<string, string>;
   /** The operation the route maps to (a Soda Core login or query included); null for a path or method the API does not have. */
-  operation: Operation | SodaCoreOperation | null;
+  operation: EmulatedOperation | SodaCoreOperation | null;
   /** The status sent; 0 when a fault destroyed the connection instead of responding. */
   status: number;
   /** Time from arrival to response (or to the connection being destroyed), in milliseconds. */

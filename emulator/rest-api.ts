@@ -1,24 +1,12 @@
-import type { Clock } from "../provider/client/clock";
-import type { Operation } from "../provider/client/soda-api";
 import { RUNNER_PAGE_SIZE } from "../provider/client/soda-api";
 import { requireAgentPermission } from "./auth";
+import { createDatasource, getDatasource, listDatasources, updateDatasource } from "./datasource-api";
 import { HttpError, decodeSegment, ok, type JsonResponse } from "./http";
 import { generateKeyPair, hashSecret } from "./keys";
-import type { Store, StoredApiKey, StoredRunner } from "./store";
+import { integerParam, MAX_PAGE, pageOf, type RestContext, type RestRoute } from "./rest-context";
+import type { StoredRunner } from "./store";
 
-/** What a REST handler gets: the caller is already authenticated (a live user key). */
-export interface RestContext {
-  store: Store;
-  clock: Clock;
-  caller: StoredApiKey;
-  query: URLSearchParams;
-}
-
-/** A matched REST route: its operation (for rate limiting and records) and its handler. */
-export interface RestRoute {
-  operation: Operation;
-  handle(ctx: RestContext): JsonResponse;
-}
+export type { RestContext, RestRoute } from "./rest-context";
 
 /** Soda's Runner, exactly: no key id, no in-use flag. */
 export interface WireRunner {
@@ -38,6 +26,7 @@ export function toWireRunner(runner: StoredRunner): WireRunner {
 }
 
 const RUNNER_PATH = /^\/api\/v1\/runners\/([^/]+)$/;
+const DATASOURCE_PATH = /^\/api\/v1\/datasources\/([^/]+)$/;
 
 /** Maps a method and path to a route; throws 404 for an unknown path and 405 for a known path's wrong method. */
 export function resolveRestRoute(method: string, path: string): RestRoute {
@@ -56,6 +45,20 @@ export function resolveRestRoute(method: string, path: string): RestRoute {
     return pick(method, {
       GET: { operation: "getRunner", handle: (ctx) => getRunner(ctx, runnerId) },
       DELETE: { operation: "deleteRunner", handle: (ctx) => deleteRunner(ctx, runnerId) },
+    });
+  }
+  if (path === "/api/v1/datasources") {
+    return pick(method, {
+      POST: { operation: "createDatasource", handle: createDatasource },
+      GET: { operation: "listDatasources", handle: listDatasources },
+    });
+  }
+  const datasource = DATASOURCE_PATH.exec(path);
+  if (datasource !== null) {
+    const id = decodeSegment(datasource[1]);
+    return pick(method, {
+      GET: { operation: "getDatasource", handle: (ctx) => getDatasource(ctx, id) },
+      POST: { operation: "updateDatasource", handle: (ctx) => updateDatasource(ctx, id) },
     });
   }
   throw new HttpError(404, "not_found", `No such endpoint: ${path}`);
@@ -90,36 +93,10 @@ function createRunnerKey(ctx: RestContext): JsonResponse {
   return ok({ apiKeyId: key.apiKeyId, apiKeySecret: key.apiKeySecret });
 }
 
-// Spring's page numbers are Java ints.
-const MAX_PAGE = 2_147_483_647;
-
 function listRunners(ctx: RestContext): JsonResponse {
   const size = integerParam(ctx.query, "size", RUNNER_PAGE_SIZE.default, RUNNER_PAGE_SIZE.min, RUNNER_PAGE_SIZE.max);
   const page = integerParam(ctx.query, "page", 0, 0, MAX_PAGE);
-  const runners = ctx.store.state.runners;
-  const content = runners.slice(page * size, page * size + size).map(toWireRunner);
-  const totalPages = Math.ceil(runners.length / size);
-  return ok({
-    content,
-    first: page === 0,
-    last: page + 1 >= totalPages,
-    number: page,
-    size,
-    numberOfElements: content.length,
-    totalElements: runners.length,
-    totalPages,
-    empty: content.length === 0,
-  });
-}
-
-function integerParam(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
-  const raw = query.get(name);
-  if (raw === null) return fallback;
-  const value = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= min && value <= max)) {
-    throw new HttpError(400, "bad_request", `Query parameter ${name} must be an integer from ${min} to ${max}.`);
-  }
-  return value;
+  return ok(pageOf(ctx.store.state.runners.map(toWireRunner), page, size));
 }
 
 function getRunner(ctx: RestContext, runnerId: string): JsonResponse {
@@ -133,7 +110,7 @@ function deleteRunner(ctx: RestContext, runnerId: string): JsonResponse {
   if (runner.type === "SODA_HOSTED") {
     throw new HttpError(400, "bad_request", `Runner ${runnerId} is hosted by Soda and cannot be deleted.`);
   }
-  if (runner.inUse) {
+  if (runner.inUse || (ctx.runnerInUse === "scans-or-datasources" && ctx.store.state.datasources.some((d) => d.runnerId === runnerId))) {
     throw new HttpError(400, "bad_request", `Runner ${runnerId} is in use and cannot be deleted.`);
   }
   ctx.store.mutate((draft) => {

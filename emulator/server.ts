@@ -3,14 +3,17 @@ import { setTimeout as delay } from "node:timers/promises";
 import { authenticateUser } from "./auth";
 import { CONTROL_PREFIX, handleControl, type ControlContext } from "./control-api";
 import type { FaultRule } from "./faults";
-import { HttpError, errorCodeForStatus, errorResponse, newTraceId, readBody, sendJson, setTraceId, type JsonResponse } from "./http";
+import { HttpError, errorCodeForStatus, errorResponse, newTraceId, parseJsonBody, readBody, sendJson, setTraceId, type JsonResponse } from "./http";
 import type { RequestRecord } from "./request-log";
 import { resolveRestRoute, type RestRoute } from "./rest-api";
+import type { RunnerInUseRule } from "./rest-context";
 import { handleSodaCore, isSodaCorePath } from "./soda-core-api";
 
 /** Everything the server needs; built once by startEmulator. */
 export interface ServerContext extends ControlContext {
   log?: (line: string) => void;
+  /** What makes a runner "in use", so that its delete is refused. */
+  runnerInUse: RunnerInUseRule;
   /** Aborted by close(), so injected latency does not hold the server open. */
   closing: AbortSignal;
 }
@@ -76,9 +79,10 @@ async function handleRest(ctx: ServerContext, req: IncomingMessage, res: ServerR
     ctx.log?.(`${method} ${path} ${status === 0 ? "dropped" : status} ${record.ms}ms${fault}`);
   };
 
-  // Refused before routing, as Soda's gateway refuses it before its API sees it; the body itself is never used.
+  // Refused before routing, as Soda's gateway refuses it before its API sees it; only data-source writes read it.
+  let body: Buffer;
   try {
-    await readBody(req);
+    body = await readBody(req);
   } catch (error) {
     const response = errorResponse(error);
     return finish(response.status, response);
@@ -111,7 +115,7 @@ async function handleRest(ctx: ServerContext, req: IncomingMessage, res: ServerR
   } else {
     try {
       const caller = authenticateUser(ctx.store.state, req.headers.authorization);
-      response = route.handle({ store: ctx.store, clock: ctx.clock, caller, query: url.searchParams });
+      response = route.handle({ store: ctx.store, clock: ctx.clock, caller, query: url.searchParams, jsonBody: () => parseJsonBody(body), runnerInUse: ctx.runnerInUse });
     } catch (error) {
       response = errorResponse(error);
     }

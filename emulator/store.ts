@@ -46,12 +46,27 @@ const StoredRunnerSchema = z.strictObject({
 /** A runner as the emulator keeps it: Soda's Runner plus what Soda keeps hidden (in use, its key). */
 export type StoredRunner = z.infer<typeof StoredRunnerSchema>;
 
+const StoredDatasourceSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  label: z.string(),
+  type: z.string().min(1),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  runnerId: z.string().nullable(),
+});
+
+/** A data source as the emulator keeps it: Soda's DTO plus the runner it is bound to, which Soda does not show. */
+export type StoredDatasource = z.infer<typeof StoredDatasourceSchema>;
+
 const StateSchema = z
   .strictObject({
     version: z.literal(STATE_VERSION),
     organisationName: z.string(),
     apiKeys: z.array(StoredApiKeySchema),
     runners: z.array(StoredRunnerSchema),
+    // Absent from files written before the emulator kept data sources: those read as having none.
+    datasources: z.array(StoredDatasourceSchema).default([]),
   })
   .superRefine((state, ctx) => {
     const keys = new Map<string, StoredApiKey>();
@@ -105,7 +120,7 @@ export class Store {
 
   /** Loads `<dataDir>/state.json` (or starts empty); throws EmulatorStateError for a file it cannot trust. */
   static open(options: { dataDir?: string; defaultOrganisationName: string }): Store {
-    const fresh: State = { version: STATE_VERSION, organisationName: options.defaultOrganisationName, apiKeys: [], runners: [] };
+    const fresh: State = { version: STATE_VERSION, organisationName: options.defaultOrganisationName, apiKeys: [], runners: [], datasources: [] };
     if (options.dataDir === undefined) return new Store(fresh, undefined);
     mkdirSync(options.dataDir, { recursive: true });
     removeAbandonedTempFiles(options.dataDir);

@@ -63,7 +63,7 @@ function hostEngine(): HostEngine | undefined {
 }
 
 /** The engine's address when this process is Pulumi's Node dynamic provider host, else undefined. */
-function providerHostEngineAddress(): string | undefined {
+export function providerHostEngineAddress(): string | undefined {
   const script = process.argv[1] ?? "";
   const address = process.argv[2];
   const isProviderHost = script.split(path.sep).join("/").includes("cmd/dynamic-provider");

@@ -6,6 +6,7 @@ import { agentKeyLifecycle } from "./resources/agent-key";
 import { agentRegistrationLifecycle } from "./resources/agent-registration";
 import { apiKeyLifecycle } from "./resources/api-key";
 import { keySecretNameLifecycle } from "./resources/key-secret-name";
+import { withoutHostEcho } from "./host-error-echo";
 import { withStatusLine } from "./status-line";
 
 /**
@@ -33,14 +34,14 @@ function perResource(resourceType: string, lifecycle: (ctx: ProviderContext) => 
     const ctx = context.forResource({ status: (message) => statusThroughEngine(subject + message, urn ?? "") });
     return withStatusLine(lifecycle(ctx), ctx.status);
   };
-  return {
+  return withoutHostEcho({
     check: (olds, news) => forCall(news).check(olds, news),
     diff: (id, olds, news) => forCall(news).diff(id, olds, news),
     create: (inputs) => forCall(inputs).create(inputs),
     read: (id, props) => forCall(props).read(id, props),
     update: (id, olds, news) => forCall(news).update(id, olds, news),
     delete: (id, props) => forCall(props).delete(id, props),
-  };
+  });
 }
 
 /** ` for agent "prod-agent"`, or ` apiKeyId`: which resource a status line beside the stack is about. */
@@ -52,4 +53,4 @@ function describedBy(props: Record<string, unknown>): string {
 export const agentKey = perResource("SodaAgentKey", agentKeyLifecycle);
 export const apiKey = perResource("SodaApiKey", apiKeyLifecycle);
 export const agentRegistration = perResource("SodaAgentRegistration", agentRegistrationLifecycle);
-export const keySecretName = keySecretNameLifecycle();
+export const keySecretName = withoutHostEcho(keySecretNameLifecycle());

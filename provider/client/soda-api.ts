@@ -37,14 +37,37 @@ export const DOCUMENTED_RATE_LIMITS: Readonly<Record<Operation, RateLimit>> = {
 };
 
 /**
+ * Soda's data-source operations (its published OpenAPI, v4 public API), which a data source's runner binding
+ * goes through. The provider does not call them yet; the emulator serves them.
+ */
+export type DatasourceOperation = "createDatasource" | "updateDatasource" | "listDatasources" | "getDatasource";
+
+/** Documented data-source limits: create and update 10 / 60 s, list 60 / 60 s; get's is assumed (ASSUMPTIONS). */
+export const DOCUMENTED_DATASOURCE_RATE_LIMITS: Readonly<Record<DatasourceOperation, RateLimit>> = {
+  createDatasource: { limit: 10, windowMs: 60_000 },
+  updateDatasource: { limit: 10, windowMs: 60_000 },
+  listDatasources: { limit: 60, windowMs: 60_000 },
+  getDatasource: { limit: 60, windowMs: 60_000 },
+};
+
+/**
  * The documented limits with every window scaled so that the 60-second windows last `rateWindowMs`
  * (the 10-second test-login window scales by the same factor). Tests and benchmarks use this to run the
  * real pacing logic in seconds instead of minutes; emulator and client must be given the same value.
  */
 export function scaledRateLimits(rateWindowMs?: number): Record<Operation, RateLimit> {
+  return scaleWindows(DOCUMENTED_RATE_LIMITS, rateWindowMs);
+}
+
+/** The data-source limits, scaled as `scaledRateLimits` scales the others. */
+export function scaledDatasourceRateLimits(rateWindowMs?: number): Record<DatasourceOperation, RateLimit> {
+  return scaleWindows(DOCUMENTED_DATASOURCE_RATE_LIMITS, rateWindowMs);
+}
+
+function scaleWindows<K extends string>(limits: Readonly<Record<K, RateLimit>>, rateWindowMs: number | undefined): Record<K, RateLimit> {
   const factor = rateWindowMs === undefined ? 1 : rateWindowMs / DOCUMENTED_WINDOW_MS;
-  const scaled = {} as Record<Operation, RateLimit>;
-  for (const [op, { limit, windowMs }] of Object.entries(DOCUMENTED_RATE_LIMITS) as [Operation, RateLimit][]) {
+  const scaled = {} as Record<K, RateLimit>;
+  for (const [op, { limit, windowMs }] of Object.entries(limits) as [K, RateLimit][]) {
     scaled[op] = { limit, windowMs: Math.max(1, Math.round(windowMs * factor)) };
   }
   return scaled;
@@ -52,6 +75,9 @@ export function scaledRateLimits(rateWindowMs?: number): Record<Operation, RateL
 
 /** `GET /api/v1/runners` accepts page sizes in this range; anything else is a 400. */
 export const RUNNER_PAGE_SIZE = { min: 10, max: 1000, default: 10 } as const;
+
+/** `GET /api/v1/datasources` pages as the runner list does (assumed: see ASSUMPTIONS). */
+export const DATASOURCE_PAGE_SIZE = RUNNER_PAGE_SIZE;
 
 /** The response header Soda uses for its request trace id. */
 export const TRACE_ID_HEADER = "x-soda-trace-id";
@@ -76,4 +102,7 @@ export const ASSUMPTIONS = [
   "Runner keys cannot log in the way Soda Core does (401), as they cannot call the REST API.",
   "Soda Core's queries (POST /api/query {type, token}) answer 401 for a token that is unknown, expired or of a revoked key; whoAmI answers 200 (Soda Core reads nothing of its body).",
   "Soda Core's login and whoAmI have no rate limit Soda documents; none is assumed.",
+  "GET /api/v1/datasources pages as GET /api/v1/runners does (size 10 to 1000, default 10), and GET /api/v1/datasources/{id}, whose limit Soda does not document, has the list's (60 / 60 s).",
+  "A data source's runnerId must name an existing runner (400 otherwise), and data source names are unique in an organisation (409).",
+  "A runner Soda calls \"in use\" when refusing its delete (400) is one running scans, or one that data sources are assigned to: Soda does not say which, so both are treated as possible (the emulator reproduces either reading).",
 ] as const;

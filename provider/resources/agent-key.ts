@@ -162,10 +162,7 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
             ctx.ownership.forgetKey(state);
           } catch (error) {
             if (error instanceof BadRequestError) {
-              throw new Error(
-                `Soda Cloud refused to delete agent "${state.agentName}" (runner ${runner.id}), which would revoke its key: it is in use (a scan is running) or Soda-hosted. ` +
-                  `Wait for running scans to finish, or stop the agent, then run the command again. ${error.detail}`,
-              );
+              throw new Error(runnerInUseMessage(state.agentName, runner.id, error.detail));
             }
             throw error;
           }
@@ -175,6 +172,18 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       );
     },
   };
+}
+
+/**
+ * Soda refuses to delete a runner "in use" (400) without saying what that means: scans running on it, or data
+ * sources assigned to it. Both readings, and the way out of each, so that neither sends the user the wrong way.
+ */
+export function runnerInUseMessage(agentName: string, runnerId: string, detail: string): string {
+  return (
+    `Soda Cloud refused to delete agent "${agentName}" (runner ${runnerId}), which would revoke its key: it is in use, and Soda does not say how. ` +
+    "Nothing changed; the old key stays live. If scans are running on it, wait for running scans to finish; if data sources are assigned to it, " +
+    `assign them to another agent in Soda Cloud. Then run the command again. ${detail}`
+  );
 }
 
 /** The endpoint the config points at, when it is not the one the key was created at. */

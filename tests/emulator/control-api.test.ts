@@ -188,7 +188,7 @@ describe("GET /__emulator/state", () => {
     const { key, runner } = await createRunner(emulator, "agent-a");
     const reply = await control(emulator, "GET", "/state");
     expect(reply.status).toBe(200);
-    expect(Object.keys(reply.body).sort()).toEqual(["apiKeys", "organisationName", "runners"]);
+    expect(Object.keys(reply.body).sort()).toEqual(["apiKeys", "datasources", "organisationName", "runners"]);
     expect(reply.body.organisationName).toBe("Acme");
     for (const k of reply.body.apiKeys) {
       expect(Object.keys(k).sort()).toEqual(["apiKeyId", "createdAt", "kind", "permissions", "revoked", "runnerId"]);

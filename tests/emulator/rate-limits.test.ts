@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DOCUMENTED_RATE_LIMITS, scaledRateLimits } from "../../provider/client/soda-api";
-import { RateLimiter } from "../../emulator/rate-limiter";
+import { emulatedRateLimits, RateLimiter } from "../../emulator/rate-limiter";
 import { api, control, createRunner, fakeClock, useEmulators, type Reply } from "./helpers";
 
 const start = useEmulators();
@@ -15,7 +15,7 @@ function expectRateLimited(reply: Reply): void {
 describe("RateLimiter", () => {
   it("is a sliding-window log: a request exactly windowMs after the oldest is outside the window", () => {
     const clock = fakeClock(0);
-    const limiter = new RateLimiter({ ...scaledRateLimits(), createRunnerKey: { limit: 2, windowMs: 100 } }, clock);
+    const limiter = new RateLimiter({ ...emulatedRateLimits(), createRunnerKey: { limit: 2, windowMs: 100 } }, clock);
     expect(limiter.tryAcquire("createRunnerKey")).toBe(true);
     clock.advance(50);
     expect(limiter.tryAcquire("createRunnerKey")).toBe(true);
@@ -30,7 +30,7 @@ describe("RateLimiter", () => {
 
   it("does not count refused requests", () => {
     const clock = fakeClock(0);
-    const limiter = new RateLimiter({ ...scaledRateLimits(), deleteRunner: { limit: 1, windowMs: 10 } }, clock);
+    const limiter = new RateLimiter({ ...emulatedRateLimits(), deleteRunner: { limit: 1, windowMs: 10 } }, clock);
     expect(limiter.tryAcquire("deleteRunner")).toBe(true);
     for (let i = 0; i < 9; i++) {
       clock.advance(1);
@@ -42,7 +42,7 @@ describe("RateLimiter", () => {
 
   it("keeps one log per operation", () => {
     const clock = fakeClock(0);
-    const limiter = new RateLimiter(scaledRateLimits(), clock);
+    const limiter = new RateLimiter(emulatedRateLimits(), clock);
     for (let i = 0; i < 10; i++) expect(limiter.tryAcquire("createRunnerKey")).toBe(true);
     expect(limiter.tryAcquire("createRunnerKey")).toBe(false);
     expect(limiter.tryAcquire("deleteRunner")).toBe(true);

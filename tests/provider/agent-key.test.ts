@@ -132,7 +132,10 @@ describe("SodaAgentKey lifecycle", () => {
     const error = await provider.delete(id, outs).catch((e) => e);
     expect(error.message).toMatch(/refused to delete agent "busy"/);
     expect(error.message).toContain(json.runner.id);
-    expect(error.message).toMatch(/Wait for running scans/);
+    // Both readings of Soda's "in use", each with its way out.
+    expect(error.message).toMatch(/it is in use, and Soda does not say how/);
+    expect(error.message).toMatch(/If scans are running on it, wait for running scans to finish/);
+    expect(error.message).toMatch(/if data sources are assigned to it, assign them to another agent in Soda Cloud/);
     expect(error.message).not.toContain(outs.apiKeySecret);
   });
 

@@ -84,7 +84,7 @@ describe.skipIf(skipReason)("out-of-band changes and failures through the real p
     await stack.soda.control("PUT", `/__emulator/runners/${runnerId}/in-use`, { inUse: true });
 
     const failed = await stack.cli.fail(DESTROY);
-    expect(failed).toMatch(new RegExp(`refused to delete agent "scenario-agent" \\(runner ${runnerId}\\).*Wait for running scans to finish`));
+    expect(failed).toMatch(new RegExp(`refused to delete agent "scenario-agent" \\(runner ${runnerId}\\).*wait for running scans to finish; if data sources are assigned to it, assign them to another agent`));
     expect((await sodaView(stack)).runners.map((r) => r.id)).toEqual([runnerId]);
     await stack.soda.control("PUT", `/__emulator/runners/${runnerId}/in-use`, { inUse: false });
     expect(await stack.cli.run(DESTROY)).toMatch(/- 2 deleted/);

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, inject } from "vitest";
+import type { EmulatorOptions } from "../../emulator";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { prepareProjectDir } from "../support/project-dir";
 import { PulumiCli } from "../support/pulumi-cli";
@@ -64,6 +65,8 @@ export interface RealStackOptions {
   config?: Record<string, string | { secret: string }>;
   /** The `node_modules` the project links to; by default the packed install of global setup. */
   nodeModules?: string;
+  /** Options of the stack's emulator (its log is always the stack's). */
+  emulator?: Omit<EmulatorOptions, "log" | "port">;
   /**
    * Type-check the program on every run, as Pulumi's TypeScript runner does for a user: on for the examples and
    * the quickstart, which are users' programs. A test's own program is only transpiled: its types are not what it
@@ -81,7 +84,7 @@ afterEach(async () => {
 /** Starts a stack for the running test; it is closed after the test (see `open`). */
 export async function realStack(options: RealStackOptions): Promise<RealStack> {
   const emulatorLog: string[] = [];
-  const soda = await emulatorFixture({ log: (line) => emulatorLog.push(line) });
+  const soda = await emulatorFixture({ ...options.emulator, log: (line) => emulatorLog.push(line) });
   const source = options.source ?? (options.files === undefined ? KEYS_FIXTURE : undefined);
   const project = options.project ?? prepareProjectDir({ source, files: options.files, prefix: "soda-user-project-", nodeModules: options.nodeModules ?? inject("userNodeModules") });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-real-cli-"));
