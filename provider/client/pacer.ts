@@ -3,7 +3,11 @@ import type { Operation, RateLimit } from "./soda-api";
 
 /** A permit to send one request; call `release()` once its response (or failure) is in. */
 export interface PacerPermit {
-  release(): void;
+  /**
+   * `refused`: Soda answered 429. Soda's window is then full whatever this process counted (another process,
+   * another stack, shares the organisation's limit), so the lane backs off a whole window, not only this request.
+   */
+  release(refused?: boolean): void;
 }
 
 /** A request the pacer holds back, as `PacerOptions.onWait` sees it. */
@@ -169,7 +173,7 @@ class Lane {
       if (this.inFlight + this.finishedAt.length < this.rate.limit) {
         this.inFlight += 1;
         this.dequeue(waiter);
-        return { release: once(() => this.release()) };
+        return { release: once((refused?: boolean) => this.release(refused === true)) };
       }
       this.tellObservers(now);
       await this.nextChange(now, signal);
@@ -211,9 +215,16 @@ class Lane {
     }
   }
 
-  private release(): void {
+  private release(refused: boolean): void {
     this.inFlight -= 1;
-    this.finishedAt.push(this.clock.now());
+    const now = this.clock.now();
+    if (refused) {
+      // Soda's window is full now: as if the whole limit had just finished, so no slot opens for a window.
+      this.finishedAt.length = 0;
+      for (let i = 0; i < this.rate.limit; i++) this.finishedAt.push(now);
+    } else {
+      this.finishedAt.push(now);
+    }
     const wake = this.wakeOnRelease;
     this.wakeOnRelease = undefined;
     wake?.();
@@ -226,11 +237,11 @@ function insertSorted(sorted: number[], value: number): void {
   sorted.splice(i, 0, value);
 }
 
-function once(fn: () => void): () => void {
+function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
   let done = false;
-  return () => {
+  return (...args: A) => {
     if (done) return;
     done = true;
-    fn();
+    fn(...args);
   };
 }

@@ -181,7 +181,7 @@ export class SodaCloudClient {
     signal: AbortSignal,
   ): Promise<T> {
     const permit = await this.pacer.acquire(operation, signal).catch(() => Promise.reject(this.pacingTimeout(details)));
-    let response;
+    let response: Awaited<ReturnType<typeof this.transport.send>> | undefined;
     try {
       response = await this.transport.send({
         method,
@@ -192,7 +192,8 @@ export class SodaCloudClient {
         details,
       });
     } finally {
-      permit.release();
+      // A 429 tells the pacer that Soda's window is full (someone else shares the limit): it backs off a window.
+      permit.release(response?.status === 429);
     }
     const withTrace = { ...details, traceId: response.traceId, status: response.status };
     if (response.status < 200 || response.status >= 300) {

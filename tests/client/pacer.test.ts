@@ -29,6 +29,28 @@ describe("RateLimitPacer", () => {
     expect(started).toEqual([...Array(10).fill(0), 60_000, 60_000]);
   });
 
+  it("backs off a whole window after a 429, however few requests this process counted", async () => {
+    const clock = new FakeClock(0);
+    const pacer = new RateLimitPacer(scaledRateLimits(), clock);
+    // One create of ten allowed, refused: another process (another stack) filled Soda's window.
+    (await pacer.acquire("createRunnerKey")).release(true);
+    let next: number | undefined;
+    const pending = pacer.acquire("createRunnerKey").then((p) => {
+      next = clock.now();
+      p.release();
+    });
+    clock.advance(59_999);
+    await flush();
+    expect(next).toBeUndefined();
+    clock.advance(1);
+    await pending;
+    expect(next).toBe(60_000);
+    // Then the lane is back to its limit: nine more go at once.
+    const burst = Array.from({ length: 9 }, () => pacer.acquire("createRunnerKey"));
+    await flush();
+    expect((await Promise.all(burst)).length).toBe(9);
+  });
+
   it("counts requests still in flight against the limit", async () => {
     const clock = new FakeClock(0);
     const pacer = new RateLimitPacer({ ...scaledRateLimits(), deleteRunner: { limit: 2, windowMs: 1000 } }, clock);

@@ -67,6 +67,8 @@ export interface RealStackOptions {
   nodeModules?: string;
   /** Options of the stack's emulator (its log is always the stack's). */
   emulator?: Omit<EmulatorOptions, "log" | "port">;
+  /** An emulator several stacks share (one Soda organisation), started and closed by the caller; `emulatorLog` stays empty then. */
+  sharedEmulator?: EmulatorFixture;
   /**
    * Type-check the program on every run, as Pulumi's TypeScript runner does for a user: on for the examples and
    * the quickstart, which are users' programs. A test's own program is only transpiled: its types are not what it
@@ -84,12 +86,12 @@ afterEach(async () => {
 /** Starts a stack for the running test; it is closed after the test (see `open`). */
 export async function realStack(options: RealStackOptions): Promise<RealStack> {
   const emulatorLog: string[] = [];
-  const soda = await emulatorFixture({ ...options.emulator, log: (line) => emulatorLog.push(line) });
+  const soda = options.sharedEmulator ?? (await emulatorFixture({ ...options.emulator, log: (line) => emulatorLog.push(line) }));
   const source = options.source ?? (options.files === undefined ? KEYS_FIXTURE : undefined);
   const project = options.project ?? prepareProjectDir({ source, files: options.files, prefix: "soda-user-project-", nodeModules: options.nodeModules ?? inject("userNodeModules") });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-real-cli-"));
   const close = async () => {
-    await soda.close();
+    if (options.sharedEmulator === undefined) await soda.close();
     project.cleanup();
     fs.rmSync(runDir, { recursive: true, force: true });
   };
