@@ -34,6 +34,15 @@ let statusQueue: Promise<void> = Promise.resolve();
  * no URN, beside the stack). Fire and forget: a line that cannot be delivered (the engine is shutting down, or this
  * is no provider host) is dropped, not written to stderr, where it would stay in the output as a diagnostic.
  */
+/**
+ * Resolves once every status line sent so far has reached the engine (or failed to). A call awaits it before it
+ * answers, so that its last line (say, "waited 40 s for …") arrives before the engine marks the resource done and
+ * prints its row with whatever status it last heard.
+ */
+export function statusLinesSent(): Promise<void> {
+  return statusQueue;
+}
+
 export function statusThroughEngine(message: string, urn: string): void {
   const engine = hostEngine();
   if (engine === undefined) return;

@@ -1,6 +1,6 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { ProcessContext, type ProviderContext } from "./context";
-import { statusThroughEngine } from "./engine-log";
+import { statusLinesSent, statusThroughEngine } from "./engine-log";
 import { stampedUrn } from "./internal-inputs";
 import { agentKeyLifecycle } from "./resources/agent-key";
 import { agentRegistrationLifecycle } from "./resources/agent-registration";
@@ -32,7 +32,7 @@ function perResource(resourceType: string, lifecycle: (ctx: ProviderContext) => 
     const urn = stampedUrn(props);
     const subject = urn === undefined ? `${resourceType}${describedBy(props)}: ` : "";
     const ctx = context.forResource({ status: (message) => statusThroughEngine(subject + message, urn ?? "") });
-    return withStatusLine(lifecycle(ctx), ctx.status);
+    return withStatusLine(lifecycle(ctx), ctx.status, statusLinesSent);
   };
   return withoutHostEcho({
     check: (olds, news) => forCall(news).check(olds, news),

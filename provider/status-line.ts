@@ -17,11 +17,24 @@ export function currentStatusLine(): StatusLine | undefined {
   return currentCall.getStore();
 }
 
-/** The lifecycle with each of its calls run with `status` as the current status line. */
-export function withStatusLine<T extends object>(lifecycle: T, status: StatusLine): T {
+/**
+ * The lifecycle with each of its calls run with `status` as the current status line; each call answers only once
+ * `delivered()` resolves (the lines it sent have reached whoever shows them), so that none lands after its answer.
+ */
+export function withStatusLine<T extends object>(lifecycle: T, status: StatusLine, delivered: () => Promise<void> = async () => undefined): T {
   const scoped: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(lifecycle)) {
-    scoped[name] = typeof method === "function" ? (...args: unknown[]) => currentCall.run(status, () => method.apply(lifecycle, args)) : method;
+    scoped[name] =
+      typeof method === "function"
+        ? (...args: unknown[]) =>
+            currentCall.run(status, async () => {
+              try {
+                return await method.apply(lifecycle, args);
+              } finally {
+                await delivered();
+              }
+            })
+        : method;
   }
   return scoped as T;
 }

@@ -385,8 +385,9 @@ describe.skipIf(skipReason)("secret hygiene through the real CLI", () => {
       expect((await soda.control("PUT", `/__emulator/runners/${json.runner.id}/in-use`, { inUse: true })).status).toBe(200);
       const inUse = await recordedRun(stack, DESTROY);
       await expectFailedCall("destroy of a runner in use", inUse, "Delete", /refused to delete agent "hygiene-agent" .* it is in use/);
-      // The host writes a failed Delete to its stderr with the stack, which the engine logs; that was scanned too.
-      expect(providerStderr(inUse)).toMatch(/refused to delete agent[\s\S]*\n\s+at /);
+      // Pulumi's host would echo a failed Delete to its stderr with the stack; the provider keeps that echo out
+      // (host-error-echo.ts), so the engine's one report is all there is. Whatever stderr holds was scanned too.
+      expect(providerStderr(inUse)).not.toMatch(/refused to delete agent/);
       expect((await soda.control("PUT", `/__emulator/runners/${json.runner.id}/in-use`, { inUse: false })).status).toBe(200);
 
       // 401 on read and on delete: the admin key was revoked.
@@ -394,7 +395,7 @@ describe.skipIf(skipReason)("secret hygiene through the real CLI", () => {
       const unread = await recordedRun(stack, REFRESH);
       // A refresh reads from the list walk its reads share, so the 401 answers the list.
       await expectFailedCall("refresh with a revoked admin key", unread, "Read", /rejected the admin key SodaAgentKey uses.*Detail: listing agents \(GET \/api\/v1\/runners\): HTTP 401/);
-      expect(providerStderr(unread)).toMatch(/rejected the admin key SodaAgentKey uses[\s\S]*\n\s+at /);
+      expect(providerStderr(unread)).not.toMatch(/rejected the admin key/);
       await expectFailedCall("destroy with a revoked admin key", await recordedRun(stack, DESTROY), "Delete", /rejected the admin key SodaAgentKey uses.*Detail: (reading|deleting) an agent .*HTTP 401/);
 
       // 403 on delete, then destroy with a working admin key. Destroy otherwise runs with the config of the last
