@@ -53,12 +53,18 @@ async function pendingOperations(stack: RealStack): Promise<unknown[]> {
 
 const sorted = (ids: string[]) => [...ids].sort();
 
+/** A stack whose `pulumi up` is running, with every one of its KEYS creates held by Soda. */
+async function upWithCreatesInFlight() {
+  const stack = await realStack({ files: FILES });
+  const arrived = await holdCreates(stack);
+  const run = stack.cli.start(UP);
+  await until(`all ${KEYS} creates to reach Soda`, async () => (await arrived()) === KEYS);
+  return { stack, run };
+}
+
 describe.skipIf(skipReason)("an interrupted pulumi up, through the real CLI", () => {
   it("Ctrl-C once while keys are created: the creates in flight finish and are recorded; the next up converges", async () => {
-    const stack = await realStack({ files: FILES });
-    const arrived = await holdCreates(stack);
-    const run = stack.cli.start(UP);
-    await until(`all ${KEYS} creates to reach Soda`, async () => (await arrived()) === KEYS);
+    const { stack, run } = await upWithCreatesInFlight();
     run.interrupt();
     const interrupted = await run.result;
     expect(interrupted.code, interrupted.output).not.toBe(0);
@@ -76,10 +82,7 @@ describe.skipIf(skipReason)("an interrupted pulumi up, through the real CLI", ()
   });
 
   it("Ctrl-C twice while keys are created: the creates stay pending, keys whose answer was lost stay live and unrecorded, and the next up and refresh --clear-pending-creates converge", async () => {
-    const stack = await realStack({ files: FILES });
-    const arrived = await holdCreates(stack);
-    const run = stack.cli.start(UP);
-    await until(`all ${KEYS} creates to reach Soda`, async () => (await arrived()) === KEYS);
+    const { stack, run } = await upWithCreatesInFlight();
     run.interrupt();
     await until("the CLI to say it is cancelling", async () => run.output().includes("^C received; cancelling"));
     run.interrupt();
