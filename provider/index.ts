@@ -1,11 +1,13 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { ProcessContext, type ProviderContext } from "./context";
+import { dynamicLifecycle, type DynamicLifecycle } from "./dynamic-front-end";
 import { statusLinesSent, statusThroughEngine } from "./engine-log";
 import { stampedUrn } from "./internal-inputs";
 import { agentKeyLifecycle } from "./resources/agent-key";
 import { agentRegistrationLifecycle } from "./resources/agent-registration";
 import { apiKeyLifecycle } from "./resources/api-key";
 import { keySecretNameLifecycle } from "./resources/key-secret-name";
+import type { Lifecycle } from "./resources/lifecycle";
 import { withoutHostEcho } from "./host-error-echo";
 import { withStatusLine } from "./status-line";
 
@@ -20,19 +22,17 @@ export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
   context.configure(req.config);
 }
 
-type Lifecycle = Required<Omit<dynamic.ResourceProvider, "configure">>;
-
 /**
  * A lifecycle whose every call gets a context of its own resource, so that what it waits for shows beside it. The
  * host names no resource to its provider: the URN comes from the inputs, where the SDK put it (`__urn`). Read and
  * delete see only outputs, so their status lines go beside the stack, saying which key they are about.
  */
-function perResource(resourceType: string, lifecycle: (ctx: ProviderContext) => Lifecycle): Lifecycle {
+function perResource(resourceType: string, lifecycle: (ctx: ProviderContext) => Lifecycle): DynamicLifecycle {
   const forCall = (props: Record<string, unknown>) => {
     const urn = stampedUrn(props);
     const subject = urn === undefined ? `${resourceType}${describedBy(props)}: ` : "";
     const ctx = context.forResource({ status: (message) => statusThroughEngine(subject + message, urn ?? "") });
-    return withStatusLine(lifecycle(ctx), ctx.status, statusLinesSent);
+    return withStatusLine(dynamicLifecycle(lifecycle(ctx)), ctx.status, statusLinesSent);
   };
   return withoutHostEcho({
     check: (olds, news) => forCall(news).check(olds, news),

@@ -1,5 +1,6 @@
 import { isInternalInput } from "./internal-inputs";
-import type { Infer, ObjectSchema, Schema } from "./schemas/shape";
+import { inputSchema, type ArgumentsOf } from "./spec/derive";
+import type { ResourceSpec } from "./spec/property";
 import { containsUnknown } from "./unknowns";
 
 /** One invalid property, as Pulumi's Check reports it: the property path and why. */
@@ -28,9 +29,9 @@ export function withoutInternalInputs(props: Record<string, unknown> | undefined
  * Validates inputs property by property. Values not known yet (preview) are skipped rather than refused, and an
  * argument the schema does not know is reported with the closest known name, as it is usually a typo.
  */
-export function checkInputs(schema: ObjectSchema<Record<string, Schema<unknown>>, unknown>, props: Record<string, unknown>): CheckFailure[] {
+export function checkInputs(spec: ResourceSpec, props: Record<string, unknown>): CheckFailure[] {
   const inputs = withoutInternalInputs(props);
-  const shape = schema.shape;
+  const shape = spec.arguments;
   const known = Object.keys(shape);
   const failures: CheckFailure[] = [];
   // A required argument that is only misspelled is reported once, as the misspelling.
@@ -48,7 +49,8 @@ export function checkInputs(schema: ObjectSchema<Record<string, Schema<unknown>>
   for (const key of known) {
     const value = inputs[key];
     if (containsUnknown(value) || (value === undefined && suggested.has(key))) continue;
-    const result = shape[key].safeParse(value);
+    if (value === undefined && shape[key].required !== true) continue;
+    const result = shape[key].check.safeParse(value);
     if (result.success) continue;
     for (const issue of result.error.issues) {
       // The engine shows the named property's value beside the reason, looked up by top-level name: a nested path
@@ -62,13 +64,13 @@ export function checkInputs(schema: ObjectSchema<Record<string, Schema<unknown>>
 }
 
 /** Parses fully known inputs, or throws an InputError naming every bad property. */
-export function parseInputs<S extends ObjectSchema<Record<string, Schema<unknown>>, unknown>>(resourceType: string, schema: S, props: Record<string, unknown>): Infer<S> {
-  const failures = checkInputs(schema, props);
-  if (failures.length > 0) throw new InputError(resourceType, failures);
-  const parsed = schema.safeParse(withoutInternalInputs(props));
+export function parseInputs<S extends ResourceSpec>(spec: S, props: Record<string, unknown>): ArgumentsOf<S> {
+  const failures = checkInputs(spec, props);
+  if (failures.length > 0) throw new InputError(spec.className, failures);
+  const parsed = inputSchema(spec).safeParse(withoutInternalInputs(props));
   // Only a value not known yet gets past checkInputs and fails here: the engine never creates with one.
-  if (!parsed.success) throw new InputError(resourceType, parsed.error.issues.map((i) => ({ property: i.path.join("."), reason: i.message })));
-  return parsed.data as Infer<S>;
+  if (!parsed.success) throw new InputError(spec.className, parsed.error.issues.map((i) => ({ property: i.path.join("."), reason: i.message })));
+  return parsed.data;
 }
 
 /** The known name nearest to a misspelled one (edit distance at most 3), if any. */

@@ -6,19 +6,20 @@ import { warnIfAdminSecretIsPlainText } from "./config-secrets";
 import { readByIdError, refuseReadById, replaceOnChangesOf, withDefined } from "./resource-options";
 import { urnInput } from "./resource-urn";
 
-/** Arguments of a {@link SodaAgentKey}. */
+/** Arguments of a {@link SodaAgentKey}. Each property is defined in provider/spec/agent-key.ts, and documented with its words. */
 export interface SodaAgentKeyArgs {
   /**
    * The name the Soda Agent registers under (Helm value `soda.agent.name`), unique in the Soda Cloud organisation:
-   * 1 to 100 letters, digits, spaces, `.`, `_` or `-`, starting and ending with a letter or digit.
-   * Changing it replaces the key.
+   * 1 to 100 letters, digits, spaces, `.`, `_` or `-`, starting and ending with a letter or digit. Changing it
+   * replaces the key.
    */
   agentName: pulumi.Input<string>;
   /** Arbitrary values; any change to them creates a new key (and revokes the old one). */
   rotationTriggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
-   * Rotate once this much time has passed since the key was created: a whole number from 1 to 999999 followed by `d`, `h` or `m`
-   * (`"90d"`, `"12h"`, `"30m"`). The replacement shows in `pulumi preview` once it is due.
+   * Rotate once this much time has passed since the key was created: a whole number from 1 to 999999 followed by
+   * `d`, `h` or `m` (`"90d"`, `"12h"`, `"30m"`). The replacement shows in `pulumi preview` once it is due. Changing
+   * the period alone keeps the key, unless `replaceOnChanges` names it.
    */
   rotationPeriod?: pulumi.Input<string>;
 }
@@ -37,12 +38,24 @@ export interface SodaAgentKeyArgs {
  * Type token: `pulumi-nodejs:dynamic/soda:AgentKey`.
  */
 export class SodaAgentKey extends pulumi.dynamic.Resource {
+  /**
+   * The name the Soda Agent registers under (Helm value `soda.agent.name`), unique in the Soda Cloud organisation:
+   * 1 to 100 letters, digits, spaces, `.`, `_` or `-`, starting and ending with a letter or digit. Changing it
+   * replaces the key.
+   */
+  declare public readonly agentName: pulumi.Output<string>;
+  /** Arbitrary values; any change to them creates a new key (and revokes the old one). */
+  declare public readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
+  /**
+   * Rotate once this much time has passed since the key was created: a whole number from 1 to 999999 followed by
+   * `d`, `h` or `m` (`"90d"`, `"12h"`, `"30m"`). The replacement shows in `pulumi preview` once it is due. Changing
+   * the period alone keeps the key, unless `replaceOnChanges` names it.
+   */
+  declare public readonly rotationPeriod: pulumi.Output<string | undefined>;
   /** The key id (Helm `soda.apikey.id`); also the resource id. */
   declare public readonly apiKeyId: pulumi.Output<string>;
   /** The key secret (Helm `soda.apikey.secret`); always a Pulumi secret. */
   declare public readonly apiKeySecret: pulumi.Output<string>;
-  /** The agent name the key was created for. */
-  declare public readonly agentName: pulumi.Output<string>;
   /** The Soda Cloud endpoint the key belongs to (Helm `soda.cloud.endpoint`). */
   declare public readonly endpoint: pulumi.Output<string>;
   /** When the key was created, ISO 8601; rotation periods count from here. */
@@ -51,8 +64,6 @@ export class SodaAgentKey extends pulumi.dynamic.Resource {
   declare public readonly runnerId: pulumi.Output<string>;
   /** Whether an agent has registered with this key (seen on refresh). */
   declare public readonly registered: pulumi.Output<boolean>;
-  /** The rotation triggers given. */
-  declare public readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
 
   /**
    * Not supported: Pulumi reads an existing resource through the provider code stored in its own state, which a

@@ -3,7 +3,7 @@ import { providerShim } from "../provider/shim";
 import { refuseReadById } from "./resource-options";
 import { urnInput } from "./resource-urn";
 
-/** Arguments of a {@link SodaAgentRegistration}. */
+/** Arguments of a {@link SodaAgentRegistration}. Each property is defined in provider/spec/agent-registration.ts. */
 export interface SodaAgentRegistrationArgs {
   /** The agent name to wait for (the key's `agentName`). */
   agentName: pulumi.Input<string>;
@@ -26,12 +26,20 @@ export interface SodaAgentRegistrationArgs {
  * Type token: `pulumi-nodejs:dynamic/soda:AgentRegistration`.
  */
 export class SodaAgentRegistration extends pulumi.dynamic.Resource {
+  /** The agent name to wait for (the key's `agentName`). */
+  declare public readonly agentName: pulumi.Output<string>;
+  /** The key the agent was deployed with: a new key replaces this resource, so the next `up` waits again. */
+  declare public readonly apiKeyId: pulumi.Output<string>;
+  /** The Soda Cloud endpoint the key lives at (the key's `endpoint`). */
+  declare public readonly endpoint: pulumi.Output<string>;
+  /** How long to wait, in seconds, from 1 to 86400. Default 300. */
+  declare public readonly timeoutSeconds: pulumi.Output<number | undefined>;
+  /** The Kubernetes namespace the agent runs in, named in the message when it does not register. */
+  declare public readonly namespace: pulumi.Output<string | undefined>;
   /** The runner the agent registered as. */
   declare public readonly runnerId: pulumi.Output<string>;
   /** When the wait saw the agent online, ISO 8601. */
   declare public readonly registeredAt: pulumi.Output<string>;
-  declare public readonly agentName: pulumi.Output<string>;
-  declare public readonly apiKeyId: pulumi.Output<string>;
 
   constructor(name: string, args: SodaAgentRegistrationArgs, opts?: pulumi.CustomResourceOptions) {
     refuseReadById("SodaAgentRegistration", name, opts);

@@ -3,13 +3,13 @@ import { providerShim } from "../provider/shim";
 import { readByIdError, refuseReadById } from "./resource-options";
 import { urnInput } from "./resource-urn";
 
-/** Arguments of a {@link SodaApiKey}. */
+/** Arguments of a {@link SodaApiKey}. Each property is defined in provider/spec/api-key.ts, and documented with its words. */
 export interface SodaApiKeyArgs {
-  /** The key id, generated in Soda Cloud (Profile > API Keys, or a service account's keys). A UUID. */
+  /** The key id, generated in Soda Cloud (Profile > API Keys, or a service account's keys): a UUID, and the resource id. */
   apiKeyId: pulumi.Input<string>;
-  /** The key secret shown once when the key was generated. Pass it as a secret (`config.requireSecret`). */
+  /** The key secret, shown once when the key was generated; always a Pulumi secret. */
   apiKeySecret: pulumi.Input<string>;
-  /** Arbitrary values; any change to them replaces the resource (and re-verifies the key). */
+  /** Arbitrary values; any change to them replaces the resource (and verifies the key again). */
   rotationTriggers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -22,10 +22,12 @@ export interface SodaApiKeyArgs {
  * Type token: `pulumi-nodejs:dynamic/soda:ApiKey`.
  */
 export class SodaApiKey extends pulumi.dynamic.Resource {
-  /** The key id; also the resource id. */
+  /** The key id, generated in Soda Cloud (Profile > API Keys, or a service account's keys): a UUID, and the resource id. */
   declare public readonly apiKeyId: pulumi.Output<string>;
-  /** The key secret; always a Pulumi secret. */
+  /** The key secret, shown once when the key was generated; always a Pulumi secret. */
   declare public readonly apiKeySecret: pulumi.Output<string>;
+  /** Arbitrary values; any change to them replaces the resource (and verifies the key again). */
+  declare public readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
   /** The organisation the key belongs to, as Soda Cloud names it. */
   declare public readonly organisationName: pulumi.Output<string>;
   /** The Soda Cloud endpoint the key was verified against. */
@@ -34,8 +36,6 @@ export class SodaApiKey extends pulumi.dynamic.Resource {
   declare public readonly verifiedAt: pulumi.Output<string>;
   /** The `soda_cloud` block of a Soda Core `configuration.yml` with this key; always a Pulumi secret. */
   declare public readonly sodaCloudConfig: pulumi.Output<string>;
-  /** The rotation triggers given. */
-  declare public readonly rotationTriggers: pulumi.Output<Record<string, string> | undefined>;
 
   /**
    * Not supported: Pulumi reads an existing resource through the provider code stored in its own state, which a

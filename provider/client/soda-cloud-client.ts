@@ -12,8 +12,8 @@ import { RateLimitPacer } from "./pacer";
 import { DEFAULT_RETRY_POLICY, backoffDelay, shouldRetry, type RequestKind, type RetryPolicy } from "./retry";
 import { RUNNER_PAGE_SIZE, scaledRateLimits, type Operation, type RateLimit } from "./soda-api";
 import { Transport } from "./transport";
-import type { Schema } from "../schemas/shape";
-import * as wire from "../schemas/wire";
+import type * as z from "zod/mini";
+import * as wire from "./responses";
 import { packageVersion } from "../version";
 
 export interface Credentials {
@@ -147,7 +147,7 @@ export class SodaCloudClient {
     kind: RequestKind,
     method: "GET" | "POST" | "DELETE",
     path: string,
-    schema: Schema<T> | undefined,
+    schema: z.ZodMiniType<T> | undefined,
   ): Promise<T> {
     const details: SodaCloudErrorDetails = { operation, endpoint: this.endpoint, endpointSource: this.endpointSource };
     const deadline = this.clock.now() + this.operationTimeoutMs;
@@ -175,7 +175,7 @@ export class SodaCloudClient {
     operation: Operation,
     method: "GET" | "POST" | "DELETE",
     path: string,
-    schema: Schema<T> | undefined,
+    schema: z.ZodMiniType<T> | undefined,
     details: SodaCloudErrorDetails,
     deadline: number,
     signal: AbortSignal,

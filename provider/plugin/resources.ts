@@ -1,28 +1,28 @@
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ProviderContext } from "../context";
 import { isInternalInput } from "../internal-inputs";
 import { agentKeyLifecycle } from "../resources/agent-key";
 import { apiKeyLifecycle } from "../resources/api-key";
-import { containsUnknown, UNKNOWN } from "../unknowns";
-import { AGENT_KEY, API_KEY, type ResourceSpec } from "./schema";
+import type { Lifecycle, PropertyChanges } from "../resources/lifecycle";
+import { AGENT_KEY } from "../spec/agent-key";
+import { API_KEY } from "../spec/api-key";
+import { outputsWithVersion } from "../spec/derive";
+import type { ResourceSpec } from "../spec/property";
+import { UNKNOWN } from "../unknowns";
 
 /**
- * The plugin's resources over the dynamic provider's lifecycles: one core, two front ends. A lifecycle speaks the
- * dynamic provider's interface (plain values, unknowns as a sentinel string); this module adds what the plugin
- * protocol has and a dynamic provider does not: a detailed diff (so the engine's `replaceOnChanges` works), secret
- * outputs marked by the schema, previews of create and update, and per-resource warnings.
+ * The plugin's resources: the same lifecycles as the dynamic provider's, and what the plugin protocol has that a
+ * dynamic provider does not: a detailed diff (so the engine's `replaceOnChanges` works), secret outputs marked by
+ * the spec, previews of create and update, and per-resource warnings.
  */
 
-type Lifecycle = Required<Omit<dynamic.ResourceProvider, "configure">>;
-
 export interface PluginResource {
-  spec: ResourceSpec;
+  spec: ResourceSpec & { pluginToken: string };
   lifecycle(ctx: ProviderContext): Lifecycle;
 }
 
 export const PLUGIN_RESOURCES: ReadonlyMap<string, PluginResource> = new Map([
-  [AGENT_KEY.token, { spec: AGENT_KEY, lifecycle: agentKeyLifecycle }],
-  [API_KEY.token, { spec: API_KEY, lifecycle: apiKeyLifecycle }],
+  [AGENT_KEY.pluginToken, { spec: AGENT_KEY, lifecycle: agentKeyLifecycle }],
+  [API_KEY.pluginToken, { spec: API_KEY, lifecycle: apiKeyLifecycle }],
 ]);
 
 /** The prefix of the dynamic resources' type tokens (`pulumi-nodejs:dynamic/soda:AgentKey`, …). */
@@ -44,15 +44,6 @@ export function pluginResource(token: string): PluginResource {
   throw new Error(`The soda plugin has no resource type ${token}; it has ${known}. Check the type token, or upgrade the plugin.`);
 }
 
-/** Output names that are always secret, whatever the program passed. */
-export function secretOutputs(spec: ResourceSpec): Set<string> {
-  return new Set(
-    Object.entries({ ...spec.inputs, ...spec.outputs })
-      .filter(([, property]) => property.secret === true)
-      .map(([name]) => name),
-  );
-}
-
 /** How one property changes, as the engine's detailed diff says it (pulumirpc.PropertyDiff.Kind). */
 export enum PropertyDiffKind {
   ADD = 0,
@@ -63,60 +54,21 @@ export enum PropertyDiffKind {
   UPDATE_REPLACE = 5,
 }
 
-export interface PluginDiff {
-  changes: boolean;
-  replaces: string[];
-  deleteBeforeReplace: boolean;
-  /** Every property that changes, replacing or not: the engine applies `replaceOnChanges` to these. */
-  detailedDiff: Record<string, PropertyDiffKind>;
-}
-
 /**
- * The lifecycle's diff, completed with the changes it does not report because they need no new key: a new
- * `rotationPeriod` alone. The dynamic provider reports those as no change (its host has no detailed diff, so an
- * update would only show every output as changing); here the engine sees them, and `replaceOnChanges` can turn
- * them into a replacement. Properties the lifecycle replaces are trusted as they are (it knows, e.g., that a
- * missing rotationTriggers map equals an empty one).
+ * The lifecycle's changes as the engine's detailed diff: every property that changes, replacing or not, so that
+ * the engine applies `replaceOnChanges` to those that only update.
  */
-export async function pluginDiff(resource: PluginResource, lifecycle: Lifecycle, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<PluginDiff> {
-  const result = await lifecycle.diff(id, olds, news);
-  const replaces = result.replaces ?? [];
-  const detailedDiff: Record<string, PropertyDiffKind> = {};
-  for (const key of replaces) detailedDiff[key] = kindOf(olds[key], news[key], true);
-  for (const key of resource.spec.updatable) {
-    if (key in detailedDiff || !valueChanged(olds[key], news[key])) continue;
-    detailedDiff[key] = kindOf(olds[key], news[key], false);
-  }
-  return {
-    changes: Object.keys(detailedDiff).length > 0,
-    replaces,
-    deleteBeforeReplace: result.deleteBeforeReplace === true,
-    detailedDiff,
-  };
+export function detailedDiff(changes: PropertyChanges, olds: Record<string, unknown>, news: Record<string, unknown>): Record<string, PropertyDiffKind> {
+  const detailed: Record<string, PropertyDiffKind> = {};
+  for (const key of changes.replaces) detailed[key] = kindOf(olds[key], news[key], true);
+  for (const key of changes.updates) detailed[key] ??= kindOf(olds[key], news[key], false);
+  return detailed;
 }
 
 function kindOf(old: unknown, next: unknown, replace: boolean): PropertyDiffKind {
   if (old === undefined && next !== undefined) return replace ? PropertyDiffKind.ADD_REPLACE : PropertyDiffKind.ADD;
   if (old !== undefined && next === undefined) return replace ? PropertyDiffKind.DELETE_REPLACE : PropertyDiffKind.DELETE;
   return replace ? PropertyDiffKind.UPDATE_REPLACE : PropertyDiffKind.UPDATE;
-}
-
-function valueChanged(old: unknown, next: unknown): boolean {
-  return containsUnknown(next) || JSON.stringify(old) !== JSON.stringify(next);
-}
-
-/**
- * The outputs of an update: the lifecycle keeps the stored key as it is (every argument that changes the key
- * replaces it), and the arguments that change without a new key are taken from the new inputs.
- */
-export async function pluginUpdate(resource: PluginResource, lifecycle: Lifecycle, id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const { outs } = await lifecycle.update(id, olds, news);
-  const updated: Record<string, unknown> = { ...(outs as Record<string, unknown>) };
-  for (const key of resource.spec.updatable) {
-    if (news[key] === undefined) delete updated[key];
-    else updated[key] = news[key];
-  }
-  return updated;
 }
 
 /**
@@ -126,6 +78,6 @@ export async function pluginUpdate(resource: PluginResource, lifecycle: Lifecycl
 export function previewCreate(resource: PluginResource, news: Record<string, unknown>): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(news)) if (!isInternalInput(key)) outputs[key] = value;
-  for (const key of Object.keys(resource.spec.outputs)) if (!(key in outputs)) outputs[key] = UNKNOWN;
+  for (const key of Object.keys(outputsWithVersion(resource.spec))) if (!(key in outputs)) outputs[key] = UNKNOWN;
   return outputs;
 }

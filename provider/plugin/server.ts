@@ -12,7 +12,8 @@ import { EndpointError } from "../client/endpoint";
 import { ProcessContext, type ProviderContext } from "../context";
 import { CONFIG_KEYS, readStackConfig, resolveSettings, SettingsError } from "../settings";
 import { withStatusLine } from "../status-line";
-import { previewCreate, pluginDiff, pluginResource, pluginUpdate, secretOutputs, type PluginResource } from "./resources";
+import { secretOutputs } from "../spec/derive";
+import { detailedDiff, previewCreate, pluginResource, type PluginResource } from "./resources";
 import { CONFIG, PACKAGE_NAME, packageSchema } from "./schema";
 import { plainProps, wrapSecrets } from "./wire";
 
@@ -246,15 +247,16 @@ export class SodaPlugin {
           const resource = pluginResource(call.request.getType() || typeOfUrn(call.request.getUrn()));
           const olds = plainProps(fromStruct(call.request.getOlds())).plain;
           const news = plainProps(fromStruct(call.request.getNews())).plain;
-          const diff = await pluginDiff(resource, this.lifecycle(resource, call.request.getUrn()), call.request.getId(), olds, news);
+          const changes = await this.lifecycle(resource, call.request.getUrn()).diff(call.request.getId(), olds, news);
+          const diff = detailedDiff(changes, olds, news);
           const response = new providerPb.DiffResponse();
-          response.setChanges(diff.changes ? providerPb.DiffResponse.DiffChanges.DIFF_SOME : providerPb.DiffResponse.DiffChanges.DIFF_NONE);
-          response.setReplacesList(diff.replaces);
-          response.setDeletebeforereplace(diff.deleteBeforeReplace);
-          response.setDiffsList(Object.keys(diff.detailedDiff));
+          response.setChanges(Object.keys(diff).length > 0 ? providerPb.DiffResponse.DiffChanges.DIFF_SOME : providerPb.DiffResponse.DiffChanges.DIFF_NONE);
+          response.setReplacesList(changes.replaces);
+          response.setDeletebeforereplace(changes.deleteBeforeReplace);
+          response.setDiffsList(Object.keys(diff));
           response.setHasdetaileddiff(true);
           const detailed = response.getDetaileddiffMap();
-          for (const [key, kind] of Object.entries(diff.detailedDiff)) {
+          for (const [key, kind] of Object.entries(diff)) {
             const property = new providerPb.PropertyDiff();
             property.setKind(kind as unknown as providerPb.PropertyDiff.Kind);
             property.setInputdiff(true);
@@ -283,7 +285,7 @@ export class SodaPlugin {
           const props = plainProps(fromStruct(call.request.getProperties()));
           if (Object.keys(props.plain).length === 0) {
             throw new Error(
-              `${resource.spec.token} "${call.request.getId()}" cannot be imported: Soda Cloud returns a key's secret only when the key is created, so a key made elsewhere cannot be read into a stack. ` +
+              `${resource.spec.pluginToken} "${call.request.getId()}" cannot be imported: Soda Cloud returns a key's secret only when the key is created, so a key made elsewhere cannot be read into a stack. ` +
                 "Declare a new key in the program and run `pulumi up`.",
             );
           }
@@ -303,9 +305,9 @@ export class SodaPlugin {
           const olds = plainProps(fromStruct(call.request.getOlds()));
           const news = plainProps(fromStruct(call.request.getNews()));
           // Pure: the stored key with its new updatable arguments, so a preview shows exactly what `up` will store.
-          const outs = await pluginUpdate(resource, this.lifecycle(resource, call.request.getUrn()), call.request.getId(), olds.plain, news.plain);
+          const { outs } = await this.lifecycle(resource, call.request.getUrn()).update(call.request.getId(), olds.plain, news.plain);
           const response = new providerPb.UpdateResponse();
-          response.setProperties(toStruct(wrapSecrets(outs, new Set([...olds.secret, ...news.secret, ...secretOutputs(resource.spec)]))));
+          response.setProperties(toStruct(wrapSecrets(outs as Props, new Set([...olds.secret, ...news.secret, ...secretOutputs(resource.spec)]))));
           return response;
         }),
       delete: (call, callback) =>

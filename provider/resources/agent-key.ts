@@ -1,18 +1,22 @@
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { BadRequestError } from "../client/errors";
 import type { Runner, SodaCloudClient } from "../client/soda-cloud-client";
 import type { ProviderContext } from "../context";
 import { isRotationDue } from "../rotation";
 import { usingAdminCredentials } from "../settings";
-import { agentKeyInputs } from "../schemas/inputs";
-import { CURRENT_STATE_VERSION, readAgentKeyState, type AgentKeyState } from "../schemas/state";
+import { AGENT_KEY } from "../spec/agent-key";
+import { CURRENT_STATE_VERSION, type StateOf } from "../spec/derive";
+import { readState } from "../spec/state";
 import { AGENT_NAME_TAKEN_BY_INPUT, CHECKED_AT_INPUT, ENDPOINT_INPUT, REPLACE_REQUESTED_AT_INPUT, replaceOnChangesInput, stampedEndpoint, stampedTime } from "../internal-inputs";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
 import { definedOnly } from "./outputs";
+import { changedUpdatable, updatedOutputs, type Lifecycle } from "./lifecycle";
 import { triggersChanged } from "./triggers";
 
-const RESOURCE = "SodaAgentKey";
+const RESOURCE = AGENT_KEY.className;
+
+type AgentKeyState = StateOf<typeof AGENT_KEY>;
+const readAgentKeyState = (props: Record<string, unknown>): AgentKeyState => readState(AGENT_KEY, props);
 
 /**
  * The lifecycle of a Soda Agent (runner) key.
@@ -22,7 +26,7 @@ const RESOURCE = "SodaAgentKey";
  * its name is recorded as its own only when it can be tied to the key (runner-ownership.ts), and deleting that
  * runner is the only revocation. Every operation on an existing key goes to the endpoint it was created at.
  */
-export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
+export function agentKeyLifecycle(ctx: ProviderContext): Lifecycle {
   return {
     async check(olds, news) {
       const { settings, failure } = await ctx.checkedSettings(RESOURCE, true, stampedEndpoint(olds));
@@ -34,7 +38,7 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       if (isUpdate && replaceOnChangesInput(news).includes("rotationPeriod") && olds.rotationPeriod !== news.rotationPeriod) {
         stamps[REPLACE_REQUESTED_AT_INPUT] = now;
       }
-      const failures = checkInputs(agentKeyInputs, news);
+      const failures = checkInputs(AGENT_KEY, news);
       const holder = news[AGENT_NAME_TAKEN_BY_INPUT];
       // Not known during a preview where agentName is not known yet: nothing to say then.
       if (typeof holder === "string" && !isUnknown(holder)) {
@@ -61,15 +65,15 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       } else if ((stampedTime(news, REPLACE_REQUESTED_AT_INPUT) ?? 0) > Date.parse(old.createdAt)) {
         replaces.push("rotationPeriod");
       }
-      // A new period alone changes nothing remote, so it is no change at all: reported as an update, the engine's
-      // preview would show every output of the key, and everything built from them, as changing.
+      // A new period that is not due changes nothing remote: an update of what is stored.
+      const updates = changedUpdatable(AGENT_KEY, old, news).filter((name) => !replaces.includes(name));
       // Two runners cannot share a name, so the old runner always goes first (the SDK also sets the resource option,
       // which covers the replacements the engine forces without asking this diff).
-      return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+      return { replaces, updates, deleteBeforeReplace: true };
     },
 
     async create(inputs) {
-      const args = parseInputs(RESOURCE, agentKeyInputs, inputs);
+      const args = parseInputs(AGENT_KEY, inputs);
       const client = ctx.adminClient(RESOURCE);
       return usingAdminCredentials(RESOURCE, async () => {
         const clash = await findRunnerByName(client, args.agentName);
@@ -138,10 +142,9 @@ export function agentKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.R
       );
     },
 
-    // Every argument that changes the key forces replacement, and a new rotationPeriod alone is no change (see
-    // diff), so the engine has nothing to update: the stored outputs stay as they are.
-    async update(_id, olds) {
-      return { outs: readAgentKeyState(olds) };
+    // Every argument that changes the key replaces it: an update only stores a new rotationPeriod.
+    async update(_id, olds, news) {
+      return { outs: definedOnly(updatedOutputs(AGENT_KEY, readAgentKeyState(olds), news)) };
     },
 
     async delete(_id, props) {

@@ -1,15 +1,19 @@
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { Runner, SodaCloudClient } from "../client/soda-cloud-client";
 import type { ProviderContext } from "../context";
 import { usingAdminCredentials } from "../settings";
-import { agentRegistrationInputs, REGISTRATION_TIMEOUT_SECONDS } from "../schemas/inputs";
-import { CURRENT_STATE_VERSION, readAgentRegistrationState, type AgentRegistrationState } from "../schemas/state";
+import { AGENT_REGISTRATION, REGISTRATION_TIMEOUT_SECONDS } from "../spec/agent-registration";
+import { argumentsThat, CURRENT_STATE_VERSION, type StateOf } from "../spec/derive";
+import { readState } from "../spec/state";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
 import { agentWaitedMessage, agentWaitMessage } from "../wait-progress";
+import { changedUpdatable, updatedOutputs, type Lifecycle } from "./lifecycle";
 import { definedOnly } from "./outputs";
 
-const RESOURCE = "SodaAgentRegistration";
+const RESOURCE = AGENT_REGISTRATION.className;
+
+type AgentRegistrationState = StateOf<typeof AGENT_REGISTRATION>;
+const readAgentRegistrationState = (props: Record<string, unknown>): AgentRegistrationState => readState(AGENT_REGISTRATION, props);
 
 /**
  * How often the wait looks at the runner list. Listing is limited to 60 requests a minute per operation, shared with
@@ -25,22 +29,21 @@ export const REGISTRATION_POLL_MS = 5_000;
  * this stack claims it (runner-ownership.ts). Nothing remote is created: delete is a no-op, and revoking stays the
  * key's job. A new key (a rotation) replaces this resource, so every `up` that deploys a key waits for its agent.
  */
-export function agentRegistrationLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
+export function agentRegistrationLifecycle(ctx: ProviderContext): Lifecycle {
   return {
     async check(_olds, news) {
       const { failure } = await ctx.checkedSettings(RESOURCE, true);
-      return { inputs: news, failures: failure === undefined ? checkInputs(agentRegistrationInputs, news) : [failure] };
+      return { inputs: news, failures: failure === undefined ? checkInputs(AGENT_REGISTRATION, news) : [failure] };
     },
 
     async diff(_id, olds, news) {
       const old = readAgentRegistrationState(olds);
-      const replaces = (["agentName", "apiKeyId", "endpoint"] as const).filter((p) => isUnknown(news[p]) || news[p] !== old[p]);
-      const updates = (["timeoutSeconds", "namespace"] as const).some((p) => news[p] !== old[p]);
-      return { changes: replaces.length > 0 || updates, replaces };
+      const replaces = argumentsThat(AGENT_REGISTRATION, "replace").filter((p) => isUnknown(news[p]) || news[p] !== old[p]);
+      return { replaces, updates: changedUpdatable(AGENT_REGISTRATION, old, news), deleteBeforeReplace: false };
     },
 
     async create(inputs) {
-      const args = parseInputs(RESOURCE, agentRegistrationInputs, inputs);
+      const args = parseInputs(AGENT_REGISTRATION, inputs);
       const client = ctx.adminClient(RESOURCE, { endpoint: args.endpoint });
       const runner = await usingAdminCredentials(RESOURCE, () => waitForRunner(ctx, client, args));
       const state: AgentRegistrationState = {
@@ -70,8 +73,7 @@ export function agentRegistrationLifecycle(ctx: ProviderContext): Required<Omit<
     // Only the timeout and the namespace named in messages can change without a replacement; neither is remote.
     async update(_id, olds, news) {
       const old = readAgentRegistrationState(olds);
-      const args = parseInputs(RESOURCE, agentRegistrationInputs, news);
-      return { outs: definedOnly({ ...old, timeoutSeconds: args.timeoutSeconds, namespace: args.namespace }) };
+      return { outs: definedOnly(updatedOutputs(AGENT_REGISTRATION, old, parseInputs(AGENT_REGISTRATION, news))) };
     },
 
     async delete() {

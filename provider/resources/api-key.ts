@@ -1,16 +1,20 @@
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { AuthenticationError } from "../client/errors";
 import type { ProviderContext } from "../context";
-import { apiKeyInputs } from "../schemas/inputs";
-import { CURRENT_STATE_VERSION, readApiKeyState, type ApiKeyState } from "../schemas/state";
+import { API_KEY } from "../spec/api-key";
+import { CURRENT_STATE_VERSION, type StateOf } from "../spec/derive";
+import { readState } from "../spec/state";
 import { ENDPOINT_INPUT, stampedEndpoint } from "../internal-inputs";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
 import { definedOnly } from "./outputs";
 import { sodaCloudConfigYaml } from "./soda-core-config";
+import type { Lifecycle } from "./lifecycle";
 import { triggersChanged } from "./triggers";
 
-const RESOURCE = "SodaApiKey";
+const RESOURCE = API_KEY.className;
+
+type ApiKeyState = StateOf<typeof API_KEY>;
+const readApiKeyState = (props: Record<string, unknown>): ApiKeyState => readState(API_KEY, props);
 
 /**
  * The lifecycle of a Soda Cloud API key (personal or service account). Soda publishes no endpoint to create, list
@@ -19,12 +23,12 @@ const RESOURCE = "SodaApiKey";
  * belongs to the endpoint (region) it was verified at: refresh checks it there, and a config that points elsewhere
  * replaces the resource (the new one verifies the key where the config points).
  */
-export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.ResourceProvider, "configure">> {
+export function apiKeyLifecycle(ctx: ProviderContext): Lifecycle {
   return {
     async check(olds, news) {
       const { settings, failure } = await ctx.checkedSettings(RESOURCE, false, stampedEndpoint(olds));
       if (failure !== undefined) return { inputs: news, failures: [failure] };
-      return { inputs: { ...news, [ENDPOINT_INPUT]: settings.endpoint }, failures: checkInputs(apiKeyInputs, news) };
+      return { inputs: { ...news, [ENDPOINT_INPUT]: settings.endpoint }, failures: checkInputs(API_KEY, news) };
     },
 
     // No network here: diff runs during preview.
@@ -36,11 +40,11 @@ export function apiKeyLifecycle(ctx: ProviderContext): Required<Omit<dynamic.Res
       if (triggersChanged(old.rotationTriggers, news.rotationTriggers)) replaces.push("rotationTriggers");
       const configured = stampedEndpoint(news);
       if (configured !== undefined && configured !== old.endpoint) replaces.push("endpoint");
-      return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+      return { replaces, updates: [], deleteBeforeReplace: false };
     },
 
     async create(inputs) {
-      const args = parseInputs(RESOURCE, apiKeyInputs, inputs);
+      const args = parseInputs(API_KEY, inputs);
       const client = ctx.clientWithKey(args);
       let organisationName: string;
       try {

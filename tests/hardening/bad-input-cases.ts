@@ -73,7 +73,7 @@ export const CASES: Case[] = [
     stage: "check",
     names: "agentName",
     fix: /at most 100 characters/,
-    // Pins a fixed bug (provider/schemas/inputs.ts, agentName): agentName of 101 letters gets two failures, one of them wrong.
+    // Pins a fixed bug (provider/spec/agent-key.ts, agentName): agentName of 101 letters gets two failures, one of them wrong.
   },
   {
     name: "agentName ill-formed",
@@ -144,7 +144,7 @@ export const CASES: Case[] = [
     stage: "check",
     names: "apiKeySecret",
     fix: /must not be empty/,
-    // Pins a fixed bug (provider/schemas/inputs.ts, apiKeySecret): an empty apiKeySecret gets two failures, one of them wrong.
+    // Pins a fixed bug (provider/spec/api-key.ts, apiKeySecret): an empty apiKeySecret gets two failures, one of them wrong.
   },
   {
     name: "apiKeySecret with a trailing newline",

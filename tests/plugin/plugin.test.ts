@@ -3,7 +3,9 @@ import type { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Clock } from "../../provider/client/clock";
 import { servePlugin } from "../../provider/plugin/server";
-import { AGENT_KEY, API_KEY, CONFIG, RESOURCES } from "../../provider/plugin/schema";
+import { CONFIG, RESOURCES } from "../../provider/plugin/schema";
+import { AGENT_KEY } from "../../provider/spec/agent-key";
+import { API_KEY } from "../../provider/spec/api-key";
 import { CONFIG_KEYS } from "../../provider/settings";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
@@ -159,7 +161,7 @@ describe("the plugin's schema", () => {
     expect(schema.resources["soda:index:ApiKey"].properties.sodaCloudConfig.secret).toBe(true);
     expect(schema.config.variables.apiKeySecret.secret).toBe(true);
     // Every output the lifecycles store is in the schema, so generated SDKs expose all of them.
-    expect(RESOURCES.map((r) => r.token)).toEqual([AGENT_KEY.token, API_KEY.token]);
+    expect(RESOURCES.map((r) => r.pluginToken)).toEqual([AGENT_KEY.pluginToken, API_KEY.pluginToken]);
     expect(Object.keys(CONFIG).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
   });
 });
@@ -200,22 +202,22 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
   it("creates a key with its secret marked secret, previews without a request, and reads it back", async () => {
     const soda = await emulator();
     const p = await plugin(soda);
-    const checked = await p.check(AGENT_KEY.token, { agentName: "agent-one" });
+    const checked = await p.check(AGENT_KEY.pluginToken, { agentName: "agent-one" });
     expect(checked.failures).toEqual([]);
     expect(checked.inputs.__endpoint).toBe(soda.url);
 
-    const preview = await p.create(AGENT_KEY.token, checked.inputs, true);
+    const preview = await p.create(AGENT_KEY.pluginToken, checked.inputs, true);
     expect(preview.outs).toMatchObject({ agentName: "agent-one", apiKeyId: UNKNOWN, createdAt: UNKNOWN });
     expect(isSecretWrapped(preview.outs.apiKeySecret)).toBe(true);
     expect((await soda.state()).apiKeys.filter((k: { kind: string }) => k.kind === "runner")).toEqual([]);
 
-    const created = await p.create(AGENT_KEY.token, checked.inputs);
+    const created = await p.create(AGENT_KEY.pluginToken, checked.inputs);
     expect(created.outs.apiKeyId).toBe(created.id);
     expect(isSecretWrapped(created.outs.apiKeySecret)).toBe(true);
     expect(typeof created.outs.agentName).toBe("string");
     expect(Object.keys(created.outs).filter((k) => k.startsWith("__"))).toEqual([]);
 
-    const read = await p.read(AGENT_KEY.token, created.id, created.outs);
+    const read = await p.read(AGENT_KEY.pluginToken, created.id, created.outs);
     expect(read.id).toBe(created.id);
     expect(isSecretWrapped(read.props.apiKeySecret)).toBe(true);
   });
@@ -223,32 +225,32 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
   it("reports a new rotationPeriod as an update in a detailed diff (so replaceOnChanges can act) and every key change as a delete-first replacement", async () => {
     const soda = await emulator();
     const p = await plugin(soda);
-    const inputs = (await p.check(AGENT_KEY.token, { agentName: "agent-one", rotationPeriod: "90d" })).inputs;
-    const created = await p.create(AGENT_KEY.token, inputs);
+    const inputs = (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-one", rotationPeriod: "90d" })).inputs;
+    const created = await p.create(AGENT_KEY.pluginToken, inputs);
 
-    const same = await p.diff(AGENT_KEY.token, created.id, created.outs, (await p.check(AGENT_KEY.token, { agentName: "agent-one", rotationPeriod: "90d" }, inputs)).inputs);
+    const same = await p.diff(AGENT_KEY.pluginToken, created.id, created.outs, (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-one", rotationPeriod: "90d" }, inputs)).inputs);
     expect(same).toMatchObject({ changes: DIFF_NONE, replaces: [], detailed: {} });
 
-    const newPeriod = (await p.check(AGENT_KEY.token, { agentName: "agent-one", rotationPeriod: "30d" }, inputs)).inputs;
-    const periodDiff = await p.diff(AGENT_KEY.token, created.id, created.outs, newPeriod);
+    const newPeriod = (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-one", rotationPeriod: "30d" }, inputs)).inputs;
+    const periodDiff = await p.diff(AGENT_KEY.pluginToken, created.id, created.outs, newPeriod);
     expect(periodDiff).toMatchObject({ changes: DIFF_SOME, replaces: [], hasDetailed: true, detailed: { rotationPeriod: PROPERTY_DIFF.UPDATE }, deleteBeforeReplace: true });
-    const updated = await p.update(AGENT_KEY.token, created.id, created.outs, newPeriod);
+    const updated = await p.update(AGENT_KEY.pluginToken, created.id, created.outs, newPeriod);
     expect(updated.rotationPeriod).toBe("30d");
     expect(updated.apiKeyId).toBe(created.id);
     expect(isSecretWrapped(updated.apiKeySecret)).toBe(true);
 
-    const renamed = await p.diff(AGENT_KEY.token, created.id, created.outs, (await p.check(AGENT_KEY.token, { agentName: "agent-two", rotationPeriod: "90d" }, inputs)).inputs);
+    const renamed = await p.diff(AGENT_KEY.pluginToken, created.id, created.outs, (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-two", rotationPeriod: "90d" }, inputs)).inputs);
     expect(renamed).toMatchObject({ changes: DIFF_SOME, replaces: ["agentName"], detailed: { agentName: PROPERTY_DIFF.UPDATE_REPLACE }, deleteBeforeReplace: true });
 
-    const unknownName = await p.diff(AGENT_KEY.token, created.id, created.outs, { ...inputs, agentName: UNKNOWN });
+    const unknownName = await p.diff(AGENT_KEY.pluginToken, created.id, created.outs, { ...inputs, agentName: UNKNOWN });
     expect(unknownName.replaces).toEqual(["agentName"]);
   });
 
   it("keeps each provider instance's configuration: two instances create in two organisations", async () => {
     const [eu, us] = [await emulator(), await emulator()];
     const [first, second] = [await plugin(eu), await plugin(us)];
-    const a = await first.create(AGENT_KEY.token, (await first.check(AGENT_KEY.token, { agentName: "agent-eu" })).inputs);
-    const b = await second.create(AGENT_KEY.token, (await second.check(AGENT_KEY.token, { agentName: "agent-us" })).inputs);
+    const a = await first.create(AGENT_KEY.pluginToken, (await first.check(AGENT_KEY.pluginToken, { agentName: "agent-eu" })).inputs);
+    const b = await second.create(AGENT_KEY.pluginToken, (await second.check(AGENT_KEY.pluginToken, { agentName: "agent-us" })).inputs);
     const runnerKeys = async (soda: EmulatorFixture) => (await soda.state()).apiKeys.filter((k: { kind: string }) => k.kind === "runner").map((k: { apiKeyId: string }) => k.apiKeyId);
     expect(await runnerKeys(eu)).toEqual([a.id]);
     expect(await runnerKeys(us)).toEqual([b.id]);
@@ -259,7 +261,7 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
   it("falls back to the environment variables of the dynamic provider when the provider has no arguments", async () => {
     const soda = await emulator();
     const p = await plugin(soda, undefined, "environment");
-    const created = await p.create(AGENT_KEY.token, (await p.check(AGENT_KEY.token, { agentName: "agent-env" })).inputs);
+    const created = await p.create(AGENT_KEY.pluginToken, (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-env" })).inputs);
     expect(created.outs.endpoint).toBe(soda.url);
     expect((await soda.state()).apiKeys.filter((k: { kind: string }) => k.kind === "runner").map((k: { apiKeyId: string }) => k.apiKeyId)).toEqual([created.id]);
   });
@@ -268,9 +270,9 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     const soda = await emulator();
     const engine = await recordingEngine();
     const p = await plugin(soda, engine.address);
-    const created = await p.create(AGENT_KEY.token, (await p.check(AGENT_KEY.token, { agentName: "agent-one" })).inputs);
-    await p.delete(AGENT_KEY.token, created.id, created.outs);
-    expect(engine.logs).toEqual([{ severity: enginePb.LogSeverity.WARNING, urn: p.urn(AGENT_KEY.token, "key"), message: expect.stringContaining("never registered an agent"), ephemeral: false }]);
+    const created = await p.create(AGENT_KEY.pluginToken, (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-one" })).inputs);
+    await p.delete(AGENT_KEY.pluginToken, created.id, created.outs);
+    expect(engine.logs).toEqual([{ severity: enginePb.LogSeverity.WARNING, urn: p.urn(AGENT_KEY.pluginToken, "key"), message: expect.stringContaining("never registered an agent"), ephemeral: false }]);
   });
 
   it("shows what a resource waits for as its passing status: ephemeral info on its own URN", async () => {
@@ -281,7 +283,7 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     const p = await plugin(soda, engine.address, "arguments", clock);
     // Eleven keys at once: Soda allows ten creates a minute, so one waits.
     await Promise.all(
-      Array.from({ length: 11 }, async (_, i) => p.create(AGENT_KEY.token, (await p.check(AGENT_KEY.token, { agentName: `agent-${i}` })).inputs, false, `key-${i}`)),
+      Array.from({ length: 11 }, async (_, i) => p.create(AGENT_KEY.pluginToken, (await p.check(AGENT_KEY.pluginToken, { agentName: `agent-${i}` })).inputs, false, `key-${i}`)),
     );
     const waited = "waited 60 s for Soda's limit of 10 agent creates per minute";
     await vi.waitFor(() => expect(engine.logs.map((l) => l.message)).toContain(waited), { timeout: 5_000, interval: 5 });
@@ -296,13 +298,13 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
   it("refuses an import, saying why", async () => {
     const soda = await emulator();
     const p = await plugin(soda);
-    await expect(p.read(AGENT_KEY.token, "3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93", {})).rejects.toThrow(/cannot be imported: Soda Cloud returns a key's secret only when the key is created/);
+    await expect(p.read(AGENT_KEY.pluginToken, "3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93", {})).rejects.toThrow(/cannot be imported: Soda Cloud returns a key's secret only when the key is created/);
   });
 
   it("names the property of an invalid argument, and an unknown type token", async () => {
     const soda = await emulator();
     const p = await plugin(soda);
-    expect((await p.check(AGENT_KEY.token, { agentName: "" })).failures).toEqual([expect.stringMatching(/^agentName /)]);
+    expect((await p.check(AGENT_KEY.pluginToken, { agentName: "" })).failures).toEqual([expect.stringMatching(/^agentName /)]);
     await expect(p.check("soda:index:Nope", {})).rejects.toThrow(/has no resource type soda:index:Nope/);
     // A dynamic resource given the plugin's provider: what to do about that, not an upgrade that cannot help.
     const dynamic = await p.check("pulumi-nodejs:dynamic/soda:AgentKey", { agentName: "a" }).catch((e: Error) => e);
@@ -316,14 +318,14 @@ describe("soda:index:ApiKey through the plugin protocol", () => {
     const soda = await emulator();
     const p = await plugin(soda);
     const key = await soda.newApiKey([]);
-    const checked = await p.check(API_KEY.token, { apiKeyId: key.apiKeyId, apiKeySecret: key.apiKeySecret });
+    const checked = await p.check(API_KEY.pluginToken, { apiKeyId: key.apiKeyId, apiKeySecret: key.apiKeySecret });
     expect(isSecretWrapped(checked.inputs.apiKeySecret)).toBe(true);
-    const created = await p.create(API_KEY.token, checked.inputs);
+    const created = await p.create(API_KEY.pluginToken, checked.inputs);
     expect(created.id).toBe(key.apiKeyId);
     expect(isSecretWrapped(created.outs.apiKeySecret)).toBe(true);
     expect(isSecretWrapped(created.outs.sodaCloudConfig)).toBe(true);
     expect(created.outs.organisationName).toBe("Emulated Organisation");
-    const diff = await p.diff(API_KEY.token, created.id, created.outs, { ...checked.inputs, apiKeySecret: wrapSecret("other-secret") });
+    const diff = await p.diff(API_KEY.pluginToken, created.id, created.outs, { ...checked.inputs, apiKeySecret: wrapSecret("other-secret") });
     expect(diff).toMatchObject({ changes: DIFF_SOME, replaces: ["apiKeySecret"], detailed: { apiKeySecret: PROPERTY_DIFF.UPDATE_REPLACE }, deleteBeforeReplace: false });
   });
 });

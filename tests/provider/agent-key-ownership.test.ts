@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ProcessContext } from "../../provider/context";
 import { agentKeyLifecycle } from "../../provider/resources/agent-key";
+import { dynamicLifecycle } from "../../provider/dynamic-front-end";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
 
@@ -20,7 +21,8 @@ function lifecycle(extraEnv: Record<string, string> = {}) {
     env: { SODA_HOST: env.url, SODA_API_KEY_ID: env.admin.apiKeyId, SODA_API_KEY_SECRET: env.admin.apiKeySecret, ...extraEnv },
     warn: (m) => warnings.push(m),
   });
-  return agentKeyLifecycle(ctx);
+  // What Pulumi's dynamic provider host sees: the lifecycle behind the dynamic front end.
+  return dynamicLifecycle(agentKeyLifecycle(ctx));
 }
 
 const runners = async () => (await env.state()).runners as { id: string; name: string }[];

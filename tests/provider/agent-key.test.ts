@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ProcessContext } from "../../provider/context";
 import { agentKeyLifecycle } from "../../provider/resources/agent-key";
+import { dynamicLifecycle } from "../../provider/dynamic-front-end";
 import { UNKNOWN } from "../../provider/unknowns";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
@@ -17,7 +18,8 @@ function lifecycle(credentials?: { apiKeyId: string; apiKeySecret: string }) {
     env: { SODA_HOST: env.url, SODA_API_KEY_ID: key.apiKeyId, SODA_API_KEY_SECRET: key.apiKeySecret },
     warn: (m) => warnings.push(m),
   });
-  return agentKeyLifecycle(ctx);
+  // What Pulumi's dynamic provider host sees: the lifecycle behind the dynamic front end.
+  return dynamicLifecycle(agentKeyLifecycle(ctx));
 }
 
 const requestCount = () => env.emulator.requests().length;
@@ -187,12 +189,22 @@ describe("SodaAgentKey lifecycle", () => {
     expect(requestCount()).toBe(0);
   });
 
-  it("update changes nothing, remote or stored (every change is a replacement or none)", async () => {
+  it("update changes nothing remote: it stores the new rotationPeriod and keeps the key (every other change is a replacement)", async () => {
     const provider = lifecycle();
     const { id, outs } = await provider.create({ agentName: "u", rotationPeriod: "30d" });
     const before = requestCount();
-    expect((await provider.update(id, outs, { agentName: "u", rotationPeriod: "60d" })).outs).toEqual(outs);
+    expect((await provider.update(id, outs, { agentName: "u", rotationPeriod: "60d" })).outs).toEqual({ ...outs, rotationPeriod: "60d" });
+    const { rotationPeriod: _dropped, ...withoutPeriod } = outs;
+    expect((await provider.update(id, outs, { agentName: "u" })).outs).toEqual(withoutPeriod);
     expect(requestCount()).toBe(before);
+  });
+
+  it("the core reports a new period that is not due as an update, which the dynamic front end reports as no change", async () => {
+    lifecycle();
+    const core = agentKeyLifecycle(ctx);
+    const { id, outs } = await core.create({ agentName: "p", rotationPeriod: "30d" });
+    expect(await core.diff(id, outs, { agentName: "p", rotationPeriod: "60d" })).toEqual({ replaces: [], updates: ["rotationPeriod"], deleteBeforeReplace: true });
+    expect(await dynamicLifecycle(core).diff(id, outs, { agentName: "p", rotationPeriod: "60d" })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
   });
 
   it("check refuses a key whose agentName another key of the stack claimed first, naming it", async () => {

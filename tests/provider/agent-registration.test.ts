@@ -110,8 +110,8 @@ describe("SodaAgentRegistration", () => {
   it("is replaced by a new key and updated in place for a new timeout", async () => {
     const olds = { stateVersion: 1, agentName: "a", apiKeyId: "k1", endpoint: env.url, runnerId: "r", registeredAt: "2026-01-01T00:00:00.000Z" };
     const lifecycle = agentRegistrationLifecycle(ctx);
-    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k2", endpoint: env.url })).toEqual({ changes: true, replaces: ["apiKeyId"] });
-    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k1", endpoint: env.url, timeoutSeconds: 60 })).toEqual({ changes: true, replaces: [] });
-    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k1", endpoint: env.url })).toEqual({ changes: false, replaces: [] });
+    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k2", endpoint: env.url })).toEqual({ replaces: ["apiKeyId"], updates: [], deleteBeforeReplace: false });
+    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k1", endpoint: env.url, timeoutSeconds: 60 })).toEqual({ replaces: [], updates: ["timeoutSeconds"], deleteBeforeReplace: false });
+    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k1", endpoint: env.url })).toEqual({ replaces: [], updates: [], deleteBeforeReplace: false });
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ProcessContext } from "../../provider/context";
 import { apiKeyLifecycle } from "../../provider/resources/api-key";
+import { dynamicLifecycle } from "../../provider/dynamic-front-end";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
 
@@ -11,7 +12,8 @@ let warnings: string[];
 function lifecycle() {
   // No admin credentials: a SodaApiKey verifies with its own key.
   ctx = new ProcessContext({ clock: new FakeClock("2026-03-01T00:00:00.000Z", true), env: { SODA_HOST: env.url }, warn: (m) => warnings.push(m) });
-  return apiKeyLifecycle(ctx);
+  // What Pulumi's dynamic provider host sees: the lifecycle behind the dynamic front end.
+  return dynamicLifecycle(apiKeyLifecycle(ctx));
 }
 
 beforeEach(async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { agentKeyInputs, apiKeyInputs } from "../../provider/schemas/inputs";
+import { AGENT_KEY } from "../../provider/spec/agent-key";
+import { API_KEY } from "../../provider/spec/api-key";
 import { UNKNOWN } from "../../provider/unknowns";
 import { InputError, checkInputs, parseInputs } from "../../provider/validation";
 
@@ -28,21 +29,21 @@ describe("agent key inputs", () => {
     ["agentName a list", { agentName: ["a"] }, "agentName", /^must be a string \(got a list\)$/],
     ["misspelled argument", { agentNmae: "a", agentName: "a" }, "agentNmae", /did you mean "agentName"/],
   ])("%s names %s", (_label, inputs, property, reason) => {
-    const failures = checkInputs(agentKeyInputs, inputs);
+    const failures = checkInputs(AGENT_KEY, inputs);
     expect(failures).toContainEqual({ property, reason: expect.stringMatching(reason) });
   });
 
   it("accepts valid inputs, ignoring the engine's __provider", () => {
-    expect(checkInputs(agentKeyInputs, { __provider: "x", agentName: "prod agent_1.eu", rotationPeriod: "90d", rotationTriggers: { a: "1" } })).toEqual([]);
+    expect(checkInputs(AGENT_KEY, { __provider: "x", agentName: "prod agent_1.eu", rotationPeriod: "90d", rotationTriggers: { a: "1" } })).toEqual([]);
   });
 
   it("skips values not known yet (preview)", () => {
-    expect(checkInputs(agentKeyInputs, { agentName: UNKNOWN, rotationPeriod: UNKNOWN, rotationTriggers: { a: UNKNOWN } })).toEqual([]);
+    expect(checkInputs(AGENT_KEY, { agentName: UNKNOWN, rotationPeriod: UNKNOWN, rotationTriggers: { a: UNKNOWN } })).toEqual([]);
   });
 
   it("parseInputs throws one error naming every property", () => {
-    expect(() => parseInputs("SodaAgentKey", agentKeyInputs, { agentName: "", rotationPeriod: "x" })).toThrow(InputError);
-    expect(() => parseInputs("SodaAgentKey", agentKeyInputs, { agentName: "", rotationPeriod: "x" })).toThrow(/agentName.*rotationPeriod/);
+    expect(() => parseInputs(AGENT_KEY, { agentName: "", rotationPeriod: "x" })).toThrow(InputError);
+    expect(() => parseInputs(AGENT_KEY, { agentName: "", rotationPeriod: "x" })).toThrow(/agentName.*rotationPeriod/);
   });
 });
 
@@ -55,7 +56,7 @@ describe("API key inputs", () => {
     ["secret of the wrong type", { apiKeyId: KEY_ID, apiKeySecret: 7 }, "apiKeySecret", /must be a string/],
     ["misspelled argument", { apiKeyId: KEY_ID, apiKeySecret: CANARY, apiKeySecrett: CANARY }, "apiKeySecrett", /did you mean "apiKeySecret"/],
   ])("%s names %s and never echoes the secret", (_label, inputs, property, reason) => {
-    const failures = checkInputs(apiKeyInputs, inputs);
+    const failures = checkInputs(API_KEY, inputs);
     expect(failures).toContainEqual({ property, reason: expect.stringMatching(reason) });
     expect(JSON.stringify(failures)).not.toContain(CANARY);
   });
