@@ -169,8 +169,11 @@ export class ProcessContext implements ProviderContext {
   runnerDirectory(client: SodaCloudClient): RunnerDirectory {
     let directory = this.directories.get(client);
     if (directory === undefined) {
-      directory = new RunnerDirectory(() => client.listRunners(), this.clock);
-      this.directories.set(client, directory);
+      const created = new RunnerDirectory(() => client.listRunners(), this.clock);
+      // No read in this process is served what was true before a write this process made.
+      client.onRunnersWritten(() => created.invalidate());
+      this.directories.set(client, created);
+      directory = created;
     }
     return directory;
   }

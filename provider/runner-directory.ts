@@ -17,9 +17,9 @@ import type { Runner } from "./client/soda-cloud-client";
  *
  * Only reads use it, because a stale answer there is never acted on: a runner absent from a snapshot is confirmed
  * with its own GET before a key is dropped (the caller's rule), and a runner registered or renamed in that second
- * shows at the next refresh. A create's name check and every delete fetch fresh data of their own, and tell the
- * directory (`invalidate`) after they wrote, so that no read in this process is served what was true before a
- * write this process made.
+ * shows at the next refresh. A create's name check and every delete fetch fresh data of their own, and the client
+ * tells the directory (`invalidate`) as each write of runners starts and ends, so that no read in this process is
+ * served what was true before a write this process made.
  */
 export class RunnerDirectory {
   private inFlight: Promise<RunnerSnapshot> | undefined;
@@ -59,7 +59,7 @@ export class RunnerDirectory {
     return settled;
   }
 
-  /** This process changed the runners (a delete) or starts writing (a create): later reads walk again. */
+  /** This process writes runners (a create or a delete starts or ended): later reads walk again. */
   invalidate(): void {
     this.generation++;
     this.latest = undefined;

@@ -1,8 +1,7 @@
-/**
- * During `pulumi preview`, inputs that depend on not-yet-created resources arrive as this sentinel string.
- * They must be treated as "not known yet", never as invalid values.
- */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import { UNKNOWN } from "./wire-markers";
+
+/** Inputs not known yet (preview) must be treated as "not known yet", never as invalid values. */
+export { UNKNOWN };
 
 export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;

@@ -64,6 +64,7 @@ export class SodaCloudClient {
   private readonly retry: RetryPolicy;
   private readonly pacer: RateLimitPacer;
   private readonly clock: Clock;
+  private readonly runnerWriteListeners: (() => void)[] = [];
   private readonly random: () => number;
   private readonly transport = new Transport();
 
@@ -90,7 +91,24 @@ export class SodaCloudClient {
    * 429 and on failures that prove the request never left; any other failure is a CreateOutcomeUnknownError.
    */
   async createRunnerKey(): Promise<wire.CreateRunnerKeyResponse> {
-    return this.call("createRunnerKey", "create", "POST", "/api/v1/runners", wire.createRunnerKeyResponse);
+    return this.writingRunners(() => this.call("createRunnerKey", "create", "POST", "/api/v1/runners", wire.createRunnerKeyResponse));
+  }
+
+  /**
+   * Calls `listener` as each write of runners by this client starts and as it ends, whatever its outcome: what a
+   * list read before then may no longer be true (the runner directory's snapshot, runner-directory.ts).
+   */
+  onRunnersWritten(listener: () => void): void {
+    this.runnerWriteListeners.push(listener);
+  }
+
+  private async writingRunners<T>(write: () => Promise<T>): Promise<T> {
+    for (const listener of this.runnerWriteListeners) listener();
+    try {
+      return await write();
+    } finally {
+      for (const listener of this.runnerWriteListeners) listener();
+    }
   }
 
   /** `GET /api/v1/runners`, walking every page (largest page size, so one request serves up to 1000 runners). */
@@ -118,7 +136,7 @@ export class SodaCloudClient {
   /** `DELETE /api/v1/runners/{id}`: removes the runner and so revokes its key. False when it was already gone (404). */
   async deleteRunner(runnerId: string): Promise<boolean> {
     try {
-      await this.call("deleteRunner", "idempotent", "DELETE", `/api/v1/runners/${encodeURIComponent(runnerId)}`, undefined);
+      await this.writingRunners(() => this.call("deleteRunner", "idempotent", "DELETE", `/api/v1/runners/${encodeURIComponent(runnerId)}`, undefined));
       return true;
     } catch (error) {
       if (error instanceof SodaCloudError && error.status === 404) return false;

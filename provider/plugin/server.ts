@@ -15,7 +15,7 @@ import { withStatusLine } from "../status-line";
 import { secretOutputs } from "../spec/derive";
 import { detailedDiff, previewCreate, pluginResource, type PluginResource } from "./resources";
 import { CONFIG, PACKAGE_NAME, packageSchema } from "./schema";
-import { plainProps, wrapSecrets } from "./wire";
+import { plainProps, wrapSecrets } from "./secret-wrappers";
 
 /**
  * The `pulumi-resource-soda` provider plugin: Pulumi's provider protocol over the lifecycles the dynamic provider

@@ -83,8 +83,6 @@ export function agentKeyLifecycle(ctx: ProviderContext): Lifecycle {
               "Choose another agentName, or delete that agent in Soda Cloud (Agents page) if it is unused, then run `pulumi up` again.",
           );
         }
-        // Whatever happens to the POST, reads after it in this process walk the list again.
-        ctx.runnerDirectory(client).invalidate();
         const key = await client.createRunnerKey();
         const state: AgentKeyState = {
           stateVersion: CURRENT_STATE_VERSION,
@@ -157,8 +155,6 @@ export function agentKeyLifecycle(ctx: ProviderContext): Lifecycle {
           const runner = await ownRunnerToDelete(ctx, client, state);
           if (runner === undefined) return;
           try {
-            // Reads after a delete in this process walk the list again, whatever its outcome.
-            ctx.runnerDirectory(client).invalidate();
             await client.deleteRunner(runner.id);
             // Revoked: the key claims nothing any more. A key that left a runner alone stays noted for the rest of
             // the process, so that a second key of the same name cannot then take that runner as its own.

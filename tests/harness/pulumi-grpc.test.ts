@@ -1,5 +1,6 @@
 // Wire helpers: the secret and unknown sentinels, Struct conversion, URNs.
 import * as path from "node:path";
+import * as pulumiRpc from "@pulumi/pulumi/runtime/rpc";
 
 import { describe, expect, it } from "vitest";
 
@@ -34,8 +35,8 @@ describe("module loading", () => {
 describe("secrets", () => {
   it("wraps in the sentinel the SDK and the engine use", () => {
     expect(wrapSecret("s")).toEqual({ [SPECIAL_SIG_KEY]: SECRET_SIG, value: "s" });
-    expect(SPECIAL_SIG_KEY).toBe("4dabf18193072939515e22adb298388d");
-    expect(SECRET_SIG).toBe("1b47061264138c4ac30d75fd1eb44270");
+    expect(SPECIAL_SIG_KEY).toBe(pulumiRpc.specialSigKey);
+    expect(SECRET_SIG).toBe(pulumiRpc.specialSecretSig);
     expect(wrapSecret(undefined)).toEqual({ [SPECIAL_SIG_KEY]: SECRET_SIG, value: null });
   });
 
@@ -52,7 +53,7 @@ describe("secrets", () => {
   });
 
   it("finds the unknown sentinel anywhere", () => {
-    expect(UNKNOWN).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+    expect(UNKNOWN).toBe(pulumiRpc.unknownValue);
     expect(containsUnknowns({ a: [1, { b: UNKNOWN }] })).toBe(true);
     expect(containsUnknowns({ a: "known" })).toBe(false);
   });

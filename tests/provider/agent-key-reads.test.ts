@@ -130,6 +130,18 @@ describe("a refresh shares one list walk", () => {
     expect(warnings).toEqual([]);
   });
 
+  it("a write of runners in the process (a create, a delete) makes the next read walk again, without being told", async () => {
+    const [kept, deleted] = await upAndRegister(2, "written");
+    const process = processLifecycle();
+    expect(await requestsDuring(() => process.read(kept.id, kept.outs))).toEqual(["GET /api/v1/runners"]);
+    expect(await requestsDuring(() => process.read(kept.id, kept.outs))).toEqual([]);
+    const [read] = await inPool([deleted], 1, (key) => process.read(key.id, key.outs));
+    await process.delete(deleted.id, read.props!);
+    expect(await requestsDuring(() => process.read(kept.id, kept.outs))).toEqual(["GET /api/v1/runners"]);
+    await process.create({ agentName: "written-new" });
+    expect(await requestsDuring(() => process.read(kept.id, kept.outs))).toEqual(["GET /api/v1/runners"]);
+  });
+
   it("serves reads while they keep coming; a second without one ends the refresh, and the next read walks again", async () => {
     const [key] = await upAndRegister(1, "window");
     const refresh = processLifecycle();

@@ -44,12 +44,9 @@ export const grpcChannelOptions: GrpcJs.ChannelOptions = {
   "grpc.max_send_message_length": 400 * 1024 * 1024,
 };
 
-/** The key that marks an object on the wire as a special value (secret, asset, ...). */
-export const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
-/** The signature value that marks a special object as a secret. */
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** A value that is not known yet (preview); sent as this exact string. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Pulumi's wire markers: the provider's one definition (provider/wire-markers.ts). */
+export { SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../../provider/wire-markers";
+import { SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../../provider/wire-markers";
 
 /** A secret as it travels on the wire. */
 export interface SecretWrapped<T = unknown> {

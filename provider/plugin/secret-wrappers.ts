@@ -3,8 +3,7 @@
  * the special signature key. The lifecycles take plain values, so secrets are unwrapped on the way in and the
  * secret properties wrapped again on the way out.
  */
-export const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+import { SECRET_SIG, SPECIAL_SIG_KEY } from "../wire-markers";
 
 type Props = Record<string, unknown>;
 
