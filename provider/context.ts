@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
 import { EndpointError } from "./client/endpoint";
 import { systemClock, type Clock } from "./client/clock";
-import { warnThroughEngine } from "./engine-log";
+import { providerHostLog } from "./engine-log";
 import { RateLimitPacer, type PacerWait } from "./client/pacer";
 import { scaledRateLimits } from "./client/soda-api";
 import { SodaCloudClient, type Credentials } from "./client/soda-cloud-client";
@@ -100,7 +100,7 @@ export class ProcessContext implements ProviderContext {
   constructor(options: ContextOptions = {}) {
     this.clock = options.clock ?? systemClock();
     this.env = options.env ?? process.env;
-    const sink = options.warn ?? warnThroughEngine;
+    const sink = options.warn ?? ((message: string) => providerHostLog().warn(message));
     this.warn = async (message) => {
       await sink(message);
     };

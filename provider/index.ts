@@ -1,7 +1,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { ProcessContext, type ProviderContext } from "./context";
 import { dynamicLifecycle, type DynamicLifecycle } from "./dynamic-front-end";
-import { statusLinesSent, statusThroughEngine } from "./engine-log";
+import { providerHostLog } from "./engine-log";
 import { stampedUrn } from "./internal-inputs";
 import { agentKeyLifecycle } from "./resources/agent-key";
 import { agentRegistrationLifecycle } from "./resources/agent-registration";
@@ -31,8 +31,9 @@ function perResource(resourceType: string, lifecycle: (ctx: ProviderContext) => 
   const forCall = (props: Record<string, unknown>) => {
     const urn = stampedUrn(props);
     const subject = urn === undefined ? `${resourceType}${describedBy(props)}: ` : "";
-    const ctx = context.forResource({ status: (message) => statusThroughEngine(subject + message, urn ?? "") });
-    return withStatusLine(dynamicLifecycle(lifecycle(ctx)), ctx.status, statusLinesSent);
+    const log = providerHostLog();
+    const ctx = context.forResource({ status: (message) => log.status(subject + message, urn ?? "") });
+    return withStatusLine(dynamicLifecycle(lifecycle(ctx)), ctx.status, () => log.statusLinesSent());
   };
   return withoutHostEcho({
     check: (olds, news) => forCall(news).check(olds, news),

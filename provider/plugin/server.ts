@@ -1,6 +1,4 @@
 import type * as GrpcJs from "@grpc/grpc-js";
-import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
-import * as enginePb from "@pulumi/pulumi/proto/engine_pb";
 import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
@@ -12,6 +10,7 @@ import { EndpointError } from "../client/endpoint";
 import { ProcessContext, type ProviderContext } from "../context";
 import { CONFIG_KEYS, readStackConfig, resolveSettings, SettingsError } from "../settings";
 import { withStatusLine } from "../status-line";
+import { EngineLog } from "../engine-log";
 import { secretOutputs } from "../spec/derive";
 import { detailedDiff, previewCreate, pluginResource, type PluginResource } from "./resources";
 import { CONFIG, PACKAGE_NAME, packageSchema } from "./schema";
@@ -46,58 +45,6 @@ export interface PluginOptions {
   engineAddress?: string;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
-}
-
-/** Sends log messages to the engine, attached to a resource when a URN is given; stderr when there is no engine. */
-export class EngineLog {
-  private client: engineGrpc.EngineClient | undefined;
-  /** Status lines, sent one after the other so that an older one never lands last. */
-  private statusQueue: Promise<void> = Promise.resolve();
-
-  constructor(private address: string | undefined) {}
-
-  attach(address: string): void {
-    this.client?.close();
-    this.client = undefined;
-    this.address = address;
-  }
-
-  async warn(message: string, urn = ""): Promise<void> {
-    if (this.address === undefined) {
-      process.stderr.write(`warning: ${message}\n`);
-      return;
-    }
-    try {
-      await this.log(enginePb.LogSeverity.WARNING, message, urn, false, 5_000);
-    } catch {
-      // The engine went away or refused the call: stderr still reaches the output as a diagnostic.
-      process.stderr.write(`warning: ${message}\n`);
-    }
-  }
-
-  /**
-   * Shows `message` as the passing status of the resource `urn` (ephemeral, info severity). Fire and forget: a
-   * line that cannot be delivered is dropped, not written to stderr, where it would stay in the output.
-   */
-  status(message: string, urn: string): void {
-    if (this.address === undefined) return;
-    this.statusQueue = this.statusQueue.then(() => this.log(enginePb.LogSeverity.INFO, message, urn, true, 2_000)).catch(() => undefined);
-  }
-
-  private log(severity: enginePb.LogSeverity, message: string, urn: string, ephemeral: boolean, timeoutMs: number): Promise<void> {
-    this.client ??= new engineGrpc.EngineClient(this.address!, grpc.credentials.createInsecure());
-    const client = this.client;
-    const request = new enginePb.LogRequest();
-    request.setSeverity(severity);
-    request.setMessage(message);
-    request.setUrn(urn);
-    request.setEphemeral(ephemeral);
-    return new Promise<void>((resolve, reject) => client.log(request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (error) => (error ? reject(error) : resolve())));
-  }
-
-  close(): void {
-    this.client?.close();
-  }
 }
 
 /** A provider context for one resource: its warnings and status lines are attached to it; everything else is the provider instance's. */
