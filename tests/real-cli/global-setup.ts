@@ -46,7 +46,7 @@ export default function setup(project: TestProject): void {
     return;
   }
   const started = Date.now();
-  // PULUMI_SODA_CLI_VERSION picks another pinned CLI (ci/compat.sh runs this tier with the oldest supported).
+  // PULUMI_SODA_CLI_VERSION picks another pinned CLI (.ci/compat.sh runs this tier with the oldest supported).
   const bin = ensurePulumiCli({ version: process.env.PULUMI_SODA_CLI_VERSION || undefined });
   const nodeModules = packedInstall();
   process.stderr.write(`real-cli: CLI in ${bin}, package installed from its tarball (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
