@@ -23,7 +23,13 @@ export default defineConfig({
         // Everything else that is not the real CLI: tests that start processes (Pulumi's provider host, the packed
         // package and tsc, the emulator's CLI, load and crash tests, the demo, the benchmarks at tiny counts).
         extends: true,
-        test: { name: "processes", include: ["tests/**/*.test.ts"], exclude: [...FAST, ...REAL_CLI, "node_modules/**"], testTimeout: 30_000, hookTimeout: 30_000 },
+        test: {
+          name: "processes",
+          include: ["tests/**/*.test.ts"],
+          exclude: [...FAST, ...REAL_CLI, "node_modules/**"],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
       },
       {
         // The reference tier: the real Pulumi CLI, built from Go modules on first use (tests/real-cli/global-setup.ts).

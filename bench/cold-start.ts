@@ -59,7 +59,13 @@ interface ColdSample {
   firstCreate: number;
 }
 
-async function coldRun(project: BenchProject, config: Record<string, string>, type: string, inputs: Record<string, unknown>, name: string): Promise<ColdSample> {
+async function coldRun(
+  project: BenchProject,
+  config: Record<string, string>,
+  type: string,
+  inputs: Record<string, unknown>,
+  name: string,
+): Promise<ColdSample> {
   let host: ProviderHost | undefined;
   try {
     const started = performance.now();

@@ -47,9 +47,13 @@ export const startedPids: number[] = [];
 export async function startBenchEmulator(options: { rateWindowMs: number; latencyMs?: number }): Promise<BenchEmulator> {
   const admin: KeyPair = { apiKeyId: randomUUID(), apiKeySecret: randomBytes(40).toString("base64url") };
   const cli = path.join(repoRoot, "dist", "emulator", "cli.js");
-  const child = spawn(process.execPath, [cli, "--port", "0", "--rate-window-ms", String(options.rateWindowMs), "--admin-key", `${admin.apiKeyId}:${admin.apiKeySecret}`], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, "--port", "0", "--rate-window-ms", String(options.rateWindowMs), "--admin-key", `${admin.apiKeyId}:${admin.apiKeySecret}`],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   if (child.pid !== undefined) startedPids.push(child.pid);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let stderr = "";

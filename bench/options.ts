@@ -79,7 +79,11 @@ export const QUICK: BenchOptions = {
 const SETTINGS: { flag: string; env: string; set(o: BenchOptions, v: number): void }[] = [
   { flag: "overhead-runs", env: "BENCH_OVERHEAD_RUNS", set: (o, v) => (o.overhead.runs = v) },
   { flag: "overhead-warmup", env: "BENCH_OVERHEAD_WARMUP", set: (o, v) => (o.overhead.warmup = v) },
-  { flag: "latency-ms", env: "BENCH_LATENCY_MS", set: (o, v) => (o.overhead.latencyMs = o.rateLimit.latencyMs = o.realEngine.latencyMs = o.memory.latencyMs = v) },
+  {
+    flag: "latency-ms",
+    env: "BENCH_LATENCY_MS",
+    set: (o, v) => (o.overhead.latencyMs = o.rateLimit.latencyMs = o.realEngine.latencyMs = o.memory.latencyMs = v),
+  },
   { flag: "refresh-keys", env: "BENCH_REFRESH_KEYS", set: (o, v) => (o.requests.keys = v) },
   { flag: "rate-creates", env: "BENCH_RATE_CREATES", set: (o, v) => (o.rateLimit.creates = v) },
   { flag: "rate-window-ms", env: "BENCH_RATE_WINDOW_MS", set: (o, v) => (o.rateLimit.rateWindowMs = v) },
@@ -132,7 +136,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     const raw = flags.get(setting.flag) ?? env[setting.env];
     if (raw === undefined || raw === "") continue;
     const values = raw.split(",").map((v) => Number(v.trim()));
-    if (!values.every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`--${setting.flag} (${setting.env}) must be whole numbers >= 1 separated by commas, not ${JSON.stringify(raw)}`);
+    if (!values.every((v) => Number.isInteger(v) && v >= 1))
+      throw new Error(`--${setting.flag} (${setting.env}) must be whole numbers >= 1 separated by commas, not ${JSON.stringify(raw)}`);
     setting.set(options, values);
   }
   for (const name of flags.keys()) {
@@ -144,7 +149,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let only: BenchmarkName[] = [...BENCHMARKS];
   const onlyRaw = flags.get("only");
   if (onlyRaw !== undefined) {
-    const names = onlyRaw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    const names = onlyRaw
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
     const unknown = names.filter((n) => !(BENCHMARKS as readonly string[]).includes(n));
     if (unknown.length > 0) throw new Error(`--only: unknown benchmark ${unknown.join(", ")}; choose from ${BENCHMARKS.join(", ")}`);
     only = BENCHMARKS.filter((b) => names.includes(b));
@@ -157,8 +165,16 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
 export function validate(options: BenchOptions): void {
   if (options.overhead.runs < 1) throw new Error("--overhead-runs must be at least 1");
   if (options.rateLimit.creates <= 10) throw new Error("--rate-creates must be more than 10 (the limit of one window), or the theoretical minimum is zero");
-  if (options.requests.keys < 1 || options.memory.keys < 1 || options.coldStart.runs < 1 || options.realEngine.runs < 1) throw new Error("key and run counts must be at least 1");
-  for (const w of [options.overhead.rateWindowMs, options.requests.rateWindowMs, options.rateLimit.rateWindowMs, options.coldStart.rateWindowMs, options.realEngine.rateWindowMs, options.memory.rateWindowMs]) {
+  if (options.requests.keys < 1 || options.memory.keys < 1 || options.coldStart.runs < 1 || options.realEngine.runs < 1)
+    throw new Error("key and run counts must be at least 1");
+  for (const w of [
+    options.overhead.rateWindowMs,
+    options.requests.rateWindowMs,
+    options.rateLimit.rateWindowMs,
+    options.coldStart.rateWindowMs,
+    options.realEngine.rateWindowMs,
+    options.memory.rateWindowMs,
+  ]) {
     if (w < 1) throw new Error("rate windows must be at least 1 ms");
   }
 }

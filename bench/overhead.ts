@@ -74,10 +74,9 @@ export async function runOverhead(options: BenchOptions["overhead"], texts: Prov
     project = prepareBenchProject();
     host = await startConfiguredHost(project, stackConfig(env, options.rateWindowMs));
     floor = new FloorClient(env.url, env.admin);
-    const samples = Object.fromEntries(OPERATIONS.map((op) => [op, { ours: [] as number[], floor: [] as number[], bare: [] as number[], requests: [] as number[] }])) as Record<
-      OverheadOperation,
-      { ours: number[]; floor: number[]; bare: number[]; requests: number[] }
-    >;
+    const samples = Object.fromEntries(
+      OPERATIONS.map((op) => [op, { ours: [] as number[], floor: [] as number[], bare: [] as number[], requests: [] as number[] }]),
+    ) as Record<OverheadOperation, { ours: number[]; floor: number[]; bare: number[]; requests: number[] }>;
     for (let i = 0; i < options.warmup + options.runs; i++) {
       const measured = i >= options.warmup;
       const run = await oneRun(i, env, host, floor, texts.agentKey);
@@ -198,7 +197,9 @@ const ms = (value: number) => round(value, 1);
 export function overheadRows(result: OverheadResult): Row[] {
   return OPERATIONS.map((op) => {
     const o = result.operations[op];
-    const extra = o.oursRequests.some((n) => n !== o.floorRequests) ? `; ours made ${[...new Set(o.oursRequests)].join("/")} requests, the floor ${o.floorRequests}` : "";
+    const extra = o.oursRequests.some((n) => n !== o.floorRequests)
+      ? `; ours made ${[...new Set(o.oursRequests)].join("/")} requests, the floor ${o.floorRequests}`
+      : "";
     return {
       benchmark: "overhead",
       figure: `overhead: ${op} (${o.floorRequests} req x ${result.options.latencyMs} ms)`,

@@ -171,7 +171,16 @@ export function realEngineRows(result: RealEngineResult): Row[] {
       }),
       note:
         `requests of pulumi ${command} through the real engine, counted at the emulator: ` +
-        sizes.map((r) => `${keysText(r.keys)} ${r.requests.join("/")} (${Object.entries(r.breakdown).map(([k, v]) => `${v} ${k}`).join(", ") || "none"})`).join("; "),
+        sizes
+          .map(
+            (r) =>
+              `${keysText(r.keys)} ${r.requests.join("/")} (${
+                Object.entries(r.breakdown)
+                  .map(([k, v]) => `${v} ${k}`)
+                  .join(", ") || "none"
+              })`,
+          )
+          .join("; "),
     });
   }
   const rateLimited = result.results.reduce((a, r) => a + r.rateLimited, 0);

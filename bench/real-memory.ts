@@ -3,7 +3,7 @@
  * (bench/host-memory.ts) at the end of `pulumi up` and of the `pulumi refresh` after every agent registered, for
  * N agent keys and, as the reference, N trivial dynamic resources (the same host, program and engine). Linux only.
  */
-import { inPool, type BenchEmulator } from "./harness";
+import { inPool } from "./harness";
 import { sampleHostPeaks } from "./host-memory";
 import type { BenchOptions } from "./options";
 import { withBenchStacks, type BenchStack } from "./real-engine-stack";
@@ -48,7 +48,6 @@ async function measure(stack: BenchStack, keys: number, afterUp: () => Promise<v
 export async function runRealMemory(options: BenchOptions["memory"]): Promise<RealMemoryResult> {
   return withBenchStacks(options, async (e, ours, trivial) => {
     const trivialPeaks = await measure(trivial, options.keys, async () => undefined);
-    let rateLimited = 0;
     const { result: oursPeaks, requests } = await e.during(() =>
       measure(ours, options.keys, async () => {
         // The agents start, so the refresh reads every runner as a user's would.
@@ -56,7 +55,7 @@ export async function runRealMemory(options: BenchOptions["memory"]): Promise<Re
         await inPool(keys, 16, (key) => e.register(key, key.name));
       }),
     );
-    rateLimited = requests.filter((r) => r.status === 429).length;
+    const rateLimited = requests.filter((r) => r.status === 429).length;
     return { options, ours: oursPeaks, trivial: trivialPeaks, rateLimited };
   });
 }

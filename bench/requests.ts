@@ -159,7 +159,10 @@ export async function runRequests(options: BenchOptions["requests"], texts: Prov
           if (recorded !== size) throw new Error(`${what}: ${recorded} of ${size} keys recorded their runner`);
           return { counted, states: results.map((r) => r.properties) };
         });
-      const idsUnknown = await refresh(`refresh of ${size} keys after their agents registered (runner ids not known)`, keys.map((k) => k.properties));
+      const idsUnknown = await refresh(
+        `refresh of ${size} keys after their agents registered (runner ids not known)`,
+        keys.map((k) => k.properties),
+      );
       const idsKnown = await refresh(`refresh of ${size} keys, runner ids known`, idsUnknown.states);
       refreshes.push({ keys: size, idsUnknown: idsUnknown.counted, idsKnown: idsKnown.counted });
     }

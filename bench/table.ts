@@ -45,7 +45,11 @@ export function formatTable(rows: readonly Row[]): string {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join(" | ").trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]))
+      .join(" | ")
+      .trimEnd();
   const out = [line(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...cells.map(line)];
   if (notes.length > 0) out.push("", ...notes.map((n, i) => `[${i + 1}] ${n}`));
   return out.join("\n");

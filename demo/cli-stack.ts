@@ -13,7 +13,10 @@ export class CliStack {
   /** How this stack is driven, for the story. */
   readonly driver: string;
 
-  private constructor(private readonly cli: PulumiCli, version: string) {
+  private constructor(
+    private readonly cli: PulumiCli,
+    version: string,
+  ) {
     this.driver = `the pulumi CLI ${version} (local file backend in a temp dir)`;
   }
 
@@ -53,7 +56,9 @@ export class CliStack {
   async agentKey(): Promise<{ apiKeyId: string; apiKeySecret: string; registered: boolean; runnerId: string }> {
     // From the resource's state, which refresh updates (stack outputs change only at the next `up`). Secrets are
     // decrypted only so the simulated agent can register with the key; the value is never printed.
-    const state = JSON.parse(await this.cli.run(["stack", "export", "--show-secrets"])) as { deployment: { resources?: { type: string; outputs?: Record<string, unknown> }[] } };
+    const state = JSON.parse(await this.cli.run(["stack", "export", "--show-secrets"])) as {
+      deployment: { resources?: { type: string; outputs?: Record<string, unknown> }[] };
+    };
     const outputs = state.deployment.resources?.find((r) => r.type === "pulumi-nodejs:dynamic/soda:AgentKey")?.outputs ?? {};
     return {
       apiKeyId: String(outputs.apiKeyId),

@@ -32,8 +32,14 @@ export function describeEmulatorState(state: {
   runners: { id: string; name: string; isOnline: boolean }[];
 }): string {
   const runnerKeys = state.apiKeys.filter((k) => k.kind === "runner");
-  const keys = runnerKeys.length === 0 ? "no agent keys" : runnerKeys.map((k) => `agent key ${short(k.apiKeyId)} (${k.revoked ? "revoked" : k.runnerId !== null ? "registered" : "not registered yet"})`).join(", ");
-  const runners = state.runners.length === 0 ? "no runners" : state.runners.map((r) => `runner ${short(r.id)} "${r.name}" ${r.isOnline ? "online" : "offline"}`).join(", ");
+  const keys =
+    runnerKeys.length === 0
+      ? "no agent keys"
+      : runnerKeys
+          .map((k) => `agent key ${short(k.apiKeyId)} (${k.revoked ? "revoked" : k.runnerId !== null ? "registered" : "not registered yet"})`)
+          .join(", ");
+  const runners =
+    state.runners.length === 0 ? "no runners" : state.runners.map((r) => `runner ${short(r.id)} "${r.name}" ${r.isOnline ? "online" : "offline"}`).join(", ");
   return `Soda Cloud (emulator) now has: ${keys}; ${runners}.`;
 }
 

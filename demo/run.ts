@@ -27,7 +27,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   const say = new Narrator(options.write ?? ((line) => process.stdout.write(`${line}\n`)));
   const started = Date.now();
   say.title("pulumi-soda-cloud demo: the quickstart against a local Soda Cloud emulator");
-  say.line("Using the real pulumi CLI: one on PATH of a supported version, else built from Go modules (first run only: several minutes, progress below; cached after).");
+  say.line(
+    "Using the real pulumi CLI: one on PATH of a supported version, else built from Go modules (first run only: several minutes, progress below; cached after).",
+  );
   const cliBin = ensurePulumiCli();
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-demo-state-"));
   const project = quickstartProject();
@@ -54,14 +56,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
 
     say.begin(`A Soda Agent starts with the new key and registers as "${DEMO_AGENT_NAME}" (simulated through the emulator's control API)`);
     const key = await stack.agentKey();
-    const registered = (await control("POST", "/__emulator/agents/register", { apiKeyId: key.apiKeyId, apiKeySecret: key.apiKeySecret, name: DEMO_AGENT_NAME })) as { runner: { id: string } };
+    const registered = (await control("POST", "/__emulator/agents/register", {
+      apiKeyId: key.apiKeyId,
+      apiKeySecret: key.apiKeySecret,
+      name: DEMO_AGENT_NAME,
+    })) as { runner: { id: string } };
     say.detail(`The agent registered as runner ${short(registered.runner.id)}.`);
     say.detail(await emulatorView());
 
     say.begin("pulumi refresh: the provider finds the runner the agent registered as");
     show(say, await stack.refresh());
     const refreshed = await stack.agentKey();
-    say.detail(`agent-key: registered = ${refreshed.registered}, runnerId = ${short(refreshed.runnerId)} (in the resource's state; the stack outputs follow at the next \`pulumi up\`).`);
+    say.detail(
+      `agent-key: registered = ${refreshed.registered}, runnerId = ${short(refreshed.runnerId)} (in the resource's state; the stack outputs follow at the next \`pulumi up\`).`,
+    );
 
     say.begin("Rotation: `pulumi config set rotation 2` and `pulumi up` replace the key, deleting the old runner first");
     await stack.setConfig("rotation", "2");
@@ -71,7 +79,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     say.detail(await emulatorView());
 
     say.begin("The agent restarts with the new key and registers again under the same name; pulumi refresh records it");
-    const reregistered = (await control("POST", "/__emulator/agents/register", { apiKeyId: rotated.apiKeyId, apiKeySecret: rotated.apiKeySecret, name: DEMO_AGENT_NAME })) as { runner: { id: string } };
+    const reregistered = (await control("POST", "/__emulator/agents/register", {
+      apiKeyId: rotated.apiKeyId,
+      apiKeySecret: rotated.apiKeySecret,
+      name: DEMO_AGENT_NAME,
+    })) as { runner: { id: string } };
     show(say, await stack.refresh());
     say.detail(`agent-key: registered = ${(await stack.agentKey()).registered}, runnerId = ${short(reregistered.runner.id)}.`);
     say.detail(await emulatorView());

@@ -93,7 +93,8 @@ function runnerInUseFlag(value: string): RunnerInUseRule {
  * by one of our options, or by nothing, has no value, and says so.
  */
 function attachDashValues(args: readonly string[]): string[] {
-  const takesValue = (token: string) => token.startsWith("--") && Object.hasOwn(OPTIONS, token.slice(2)) && (OPTIONS as Record<string, { type: string }>)[token.slice(2)].type === "string";
+  const takesValue = (token: string) =>
+    token.startsWith("--") && Object.hasOwn(OPTIONS, token.slice(2)) && (OPTIONS as Record<string, { type: string }>)[token.slice(2)].type === "string";
   const isOption = (token: string) => token === "--" || token === "-h" || (token.startsWith("--") && Object.hasOwn(OPTIONS, token.slice(2).split("=")[0]));
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {

@@ -92,7 +92,9 @@ async function main(): Promise<void> {
   // Scripts wait for this exact first line to learn the URL.
   process.stdout.write(`Soda Cloud emulator listening on ${emulator.url}\n`);
   if (keyFile !== undefined) {
-    process.stdout.write(`Generated admin key ${emulator.adminKey.apiKeyId}; SODA_API_KEY_ID and SODA_API_KEY_SECRET are in ${keyFile} (readable only by you, removed when the emulator stops)\n`);
+    process.stdout.write(
+      `Generated admin key ${emulator.adminKey.apiKeyId}; SODA_API_KEY_ID and SODA_API_KEY_SECRET are in ${keyFile} (readable only by you, removed when the emulator stops)\n`,
+    );
   }
 }
 

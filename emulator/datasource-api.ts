@@ -26,7 +26,11 @@ function toWireDatasource({ id, name, label, type, createdAt, updatedAt }: Store
 }
 
 const CreateBody = z.strictObject({ configurationFileContents: z.string().min(1), label: z.string().optional(), runnerId: z.string().min(1).optional() });
-const UpdateBody = z.strictObject({ configurationFileContents: z.string().min(1).optional(), label: z.string().optional(), runnerId: z.string().min(1).optional() });
+const UpdateBody = z.strictObject({
+  configurationFileContents: z.string().min(1).optional(),
+  label: z.string().optional(),
+  runnerId: z.string().min(1).optional(),
+});
 
 /** `POST /api/v1/datasources`: a data source from its configuration file, bound to `runnerId` when given. */
 export function createDatasource(ctx: RestContext): JsonResponse {
@@ -36,7 +40,15 @@ export function createDatasource(ctx: RestContext): JsonResponse {
   if (body.runnerId !== undefined) requireRunner(ctx, body.runnerId);
   if (ctx.store.state.datasources.some((d) => d.name === name)) throw new HttpError(409, "conflict", `A data source named ${name} already exists.`);
   const now = new Date(ctx.clock.now()).toISOString();
-  const created: StoredDatasource = { id: randomUUID(), name, label: body.label ?? name, type, createdAt: now, updatedAt: now, runnerId: body.runnerId ?? null };
+  const created: StoredDatasource = {
+    id: randomUUID(),
+    name,
+    label: body.label ?? name,
+    type,
+    createdAt: now,
+    updatedAt: now,
+    runnerId: body.runnerId ?? null,
+  };
   ctx.store.mutate((draft) => void draft.datasources.push(created));
   return ok(toWireDatasource(created));
 }
@@ -85,7 +97,12 @@ function requireRunner(ctx: RestContext, runnerId: string): void {
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) throw new HttpError(400, "bad_request", `Invalid request body: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new HttpError(
+      400,
+      "bad_request",
+      `Invalid request body: ${parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`,
+    );
   return parsed.data;
 }
 

@@ -75,7 +75,10 @@ export interface Emulator {
 }
 
 const KeySchema = z.object({
-  apiKeyId: z.string().min(1).refine((id) => !id.includes(":"), "must not contain ':' (HTTP Basic auth splits on it)"),
+  apiKeyId: z
+    .string()
+    .min(1)
+    .refine((id) => !id.includes(":"), "must not contain ':' (HTTP Basic auth splits on it)"),
   apiKeySecret: z.string().min(1),
 });
 

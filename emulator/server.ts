@@ -115,7 +115,14 @@ async function handleRest(ctx: ServerContext, req: IncomingMessage, res: ServerR
   } else {
     try {
       const caller = authenticateUser(ctx.store.state, req.headers.authorization);
-      response = route.handle({ store: ctx.store, clock: ctx.clock, caller, query: url.searchParams, jsonBody: () => parseJsonBody(body), runnerInUse: ctx.runnerInUse });
+      response = route.handle({
+        store: ctx.store,
+        clock: ctx.clock,
+        caller,
+        query: url.searchParams,
+        jsonBody: () => parseJsonBody(body),
+        runnerInUse: ctx.runnerInUse,
+      });
     } catch (error) {
       response = errorResponse(error);
     }

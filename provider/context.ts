@@ -10,7 +10,16 @@ import { RunnerOwnership } from "./resources/runner-ownership";
 import { RunnerDirectory } from "./runner-directory";
 import { currentStatusLine, type StatusLine } from "./status-line";
 import { pacerWaitReporter } from "./wait-progress";
-import { SettingsError, endpointNotConfiguredMessage, insecureHttpWarning, missingCredentialsMessage, resolveSettings, type Settings, type StackConfig, readStackConfig } from "./settings";
+import {
+  SettingsError,
+  endpointNotConfiguredMessage,
+  insecureHttpWarning,
+  missingCredentialsMessage,
+  resolveSettings,
+  type Settings,
+  type StackConfig,
+  readStackConfig,
+} from "./settings";
 
 /** Where an existing key lives: operations on it go there, whatever the config says now. */
 export interface RecordedEndpoint {
@@ -181,7 +190,15 @@ export class ProcessContext implements ProviderContext {
   private client(settings: Settings, credentials: Credentials): SodaCloudClient {
     // The cache key holds a digest of the secret, never the secret itself.
     const secretDigest = createHash("sha256").update(credentials.apiKeySecret).digest("hex");
-    const key = [settings.endpoint, settings.endpointSource, credentials.apiKeyId, secretDigest, settings.requestTimeoutMs, settings.operationTimeoutMs, settings.rateWindowMs].join("|");
+    const key = [
+      settings.endpoint,
+      settings.endpointSource,
+      credentials.apiKeyId,
+      secretDigest,
+      settings.requestTimeoutMs,
+      settings.operationTimeoutMs,
+      settings.rateWindowMs,
+    ].join("|");
     let client = this.clients.get(key);
     if (client === undefined) {
       client = new SodaCloudClient({

@@ -12,14 +12,14 @@ export type DynamicLifecycle = Required<Omit<dynamic.ResourceProvider, "configur
  */
 export function dynamicLifecycle(core: Lifecycle): DynamicLifecycle {
   return {
-    check: (olds, news) => core.check(olds, news),
-    async diff(id, olds, news) {
+    check: (olds: Record<string, unknown>, news: Record<string, unknown>) => core.check(olds, news),
+    async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
       const { replaces, deleteBeforeReplace } = await core.diff(id, olds, news);
       return { changes: replaces.length > 0, replaces, deleteBeforeReplace };
     },
-    create: (inputs) => core.create(inputs),
-    read: (id, props) => core.read(id, props),
-    update: (id, olds, news) => core.update(id, olds, news),
-    delete: (id, props) => core.delete(id, props),
+    create: (inputs: Record<string, unknown>) => core.create(inputs),
+    read: (id: string, props: Record<string, unknown>) => core.read(id, props),
+    update: (id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => core.update(id, olds, news),
+    delete: (id: string, props: Record<string, unknown>) => core.delete(id, props),
   };
 }

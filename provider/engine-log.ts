@@ -1,3 +1,6 @@
+import type * as GrpcJs from "@grpc/grpc-js";
+import type * as EngineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
+import type * as EnginePb from "@pulumi/pulumi/proto/engine_pb";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 
@@ -82,9 +85,9 @@ function engineClient(engineAddress: string): EngineClient {
   // The running copy of @pulumi/pulumi (the program's, in a provider host): protobuf messages and gRPC channels do
   // not mix across copies.
   const load = createRequire(require.resolve("@pulumi/pulumi/package.json", { paths: [process.cwd(), __dirname] }));
-  const grpc = load("@grpc/grpc-js");
-  const engineGrpc = load("@pulumi/pulumi/proto/engine_grpc_pb");
-  const enginePb = load("@pulumi/pulumi/proto/engine_pb");
+  const grpc = load("@grpc/grpc-js") as typeof GrpcJs;
+  const engineGrpc = load("@pulumi/pulumi/proto/engine_grpc_pb") as typeof EngineGrpc;
+  const enginePb = load("@pulumi/pulumi/proto/engine_pb") as typeof EnginePb;
   const client = new engineGrpc.EngineClient(engineAddress, grpc.credentials.createInsecure());
   return {
     log: (severity, message, urn, ephemeral, timeoutMs) => {
@@ -94,7 +97,7 @@ function engineClient(engineAddress: string): EngineClient {
       request.setUrn(urn);
       request.setEphemeral(ephemeral);
       return new Promise<void>((resolve, reject) => {
-        client.log(request, { deadline: Date.now() + timeoutMs }, (error: Error | null) => (error ? reject(error) : resolve()));
+        client.log(request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (error) => (error ? reject(error) : resolve()));
       });
     },
     close: () => client.close(),

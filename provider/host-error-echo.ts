@@ -20,16 +20,18 @@ let installed = false;
 export function withoutHostEcho<T extends object>(lifecycle: T): T {
   const wrapped = {} as T;
   for (const [name, method] of Object.entries(lifecycle) as [keyof T, unknown][]) {
-    wrapped[name] = (typeof method !== "function" || !ECHOED.has(String(name))
-      ? method
-      : async (...args: unknown[]) => {
-          try {
-            return await (method as (...a: unknown[]) => unknown).apply(lifecycle, args);
-          } catch (error) {
-            if (error instanceof Error) expectEcho(error);
-            throw error;
+    wrapped[name] = (
+      typeof method !== "function" || !ECHOED.has(String(name))
+        ? method
+        : async (...args: unknown[]) => {
+            try {
+              return await (method as (...a: unknown[]) => unknown).apply(lifecycle, args);
+            } catch (error) {
+              if (error instanceof Error) expectEcho(error);
+              throw error;
+            }
           }
-        }) as T[keyof T];
+    ) as T[keyof T];
   }
   return wrapped;
 }

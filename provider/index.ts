@@ -18,9 +18,12 @@ import { withStatusLine } from "./status-line";
 const context = new ProcessContext();
 
 /** Receives the whole stack configuration once per provider; credentials are read from it at call time. */
-export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
+export function configure(req: dynamic.ConfigureRequest): Promise<void> {
   context.configure(req.config);
+  return Promise.resolve();
 }
+
+type Props = Record<string, unknown>;
 
 /**
  * A lifecycle whose every call gets a context of its own resource, so that what it waits for shows beside it. The
@@ -36,12 +39,12 @@ function perResource(resourceType: string, lifecycle: (ctx: ProviderContext) => 
     return withStatusLine(dynamicLifecycle(lifecycle(ctx)), ctx.status, () => log.statusLinesSent());
   };
   return withoutHostEcho({
-    check: (olds, news) => forCall(news).check(olds, news),
-    diff: (id, olds, news) => forCall(news).diff(id, olds, news),
-    create: (inputs) => forCall(inputs).create(inputs),
-    read: (id, props) => forCall(props).read(id, props),
-    update: (id, olds, news) => forCall(news).update(id, olds, news),
-    delete: (id, props) => forCall(props).delete(id, props),
+    check: (olds: Props, news: Props) => forCall(news).check(olds, news),
+    diff: (id: string, olds: Props, news: Props) => forCall(news).diff(id, olds, news),
+    create: (inputs: Props) => forCall(inputs).create(inputs),
+    read: (id: string, props: Props) => forCall(props).read(id, props),
+    update: (id: string, olds: Props, news: Props) => forCall(news).update(id, olds, news),
+    delete: (id: string, props: Props) => forCall(props).delete(id, props),
   });
 }
 

@@ -71,8 +71,14 @@ export function readStackConfig(config: StackConfig): ConfigValues {
 export function resolveSettings(config: ConfigValues, env: NodeJS.ProcessEnv = process.env): Settings {
   const hostFromEnv = nonEmpty(env.SODA_HOST) ?? nonEmpty(env.SODA_CLOUD_HOST);
   const useConfigHost = config.host !== undefined || config.region !== undefined;
-  const allowInsecureHttp = config.allowInsecureHttp !== undefined ? flag(CONFIG_KEYS.allowInsecureHttp, config.allowInsecureHttp) : flag(ALLOW_INSECURE_HTTP_ENV, env[ALLOW_INSECURE_HTTP_ENV]);
-  const insecureOptIn = { allowInsecureHttp, insecureHttpOptIn: `\`pulumi config set ${CONFIG_KEYS.allowInsecureHttp} true\` (or ${ALLOW_INSECURE_HTTP_ENV}=true)` };
+  const allowInsecureHttp =
+    config.allowInsecureHttp !== undefined
+      ? flag(CONFIG_KEYS.allowInsecureHttp, config.allowInsecureHttp)
+      : flag(ALLOW_INSECURE_HTTP_ENV, env[ALLOW_INSECURE_HTTP_ENV]);
+  const insecureOptIn = {
+    allowInsecureHttp,
+    insecureHttpOptIn: `\`pulumi config set ${CONFIG_KEYS.allowInsecureHttp} true\` (or ${ALLOW_INSECURE_HTTP_ENV}=true)`,
+  };
   const resolved = resolveEndpointWithSource(
     useConfigHost
       ? { host: config.host, region: config.region, hostSettingName: CONFIG_KEYS.host, regionSettingName: CONFIG_KEYS.region, ...insecureOptIn }
@@ -172,7 +178,10 @@ export async function usingAdminCredentials<T>(
           ? "Set a valid key, id and secret: soda:apiKeyId and soda:apiKeySecret (or SODA_API_KEY_ID and SODA_API_KEY_SECRET)."
           : "Grant it to the key's user or service account (Organization Settings > Roles), or set another key.";
     const lastUp =
-      configuredElsewhere === undefined && source === "lastUp" ? " Refresh and destroy use the config of the last `pulumi up`: run `pulumi up` first, or add `--run-program`." : "";
+      configuredElsewhere === undefined && source === "lastUp"
+        ? " Refresh and destroy use the config of the last `pulumi up`: run `pulumi up` first, or add `--run-program`."
+        : "";
+    // eslint-disable-next-line preserve-caught-error -- the message carries Soda's detail; a cause would print it again where Pulumi shows the error.
     throw new Error(`${happened} ${todo}${lastUp} ${error.detail}`.trim());
   }
 }

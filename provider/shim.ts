@@ -1,4 +1,5 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type * as Implementation from "./index";
 
 /** Which lifecycle of the implementation a shim delegates to. */
 export type ResourceKind = "agentKey" | "apiKey" | "agentRegistration" | "keySecretName";
@@ -21,19 +22,19 @@ export function providerShim(kind: ResourceKind): dynamic.ResourceProvider {
   };
 }
 
-function loadImplementation() {
+function loadImplementation(): typeof Implementation {
   // The provider host evaluates this text with the program's directory as cwd (`dirname(main)` when Pulumi.yaml
   // names a main file); `require` resolves from there upwards.
   try {
-    return require("pulumi-soda-cloud/provider");
+    return require("pulumi-soda-cloud/provider") as typeof Implementation;
   } catch (error) {
-    const path = require("path");
-    const fs = require("fs");
+    const path = require("path") as typeof import("path");
+    const fs = require("fs") as typeof import("fs");
     // When the program lives inside this package's own checkout (its quickstart), load the build of that checkout.
     for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
       const manifest = path.join(dir, "package.json");
-      if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === "pulumi-soda-cloud") {
-        return require(path.join(dir, "dist", "provider", "index.js"));
+      if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name === "pulumi-soda-cloud") {
+        return require(path.join(dir, "dist", "provider", "index.js")) as typeof Implementation;
       }
       if (path.dirname(dir) === dir) break;
     }

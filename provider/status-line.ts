@@ -21,15 +21,16 @@ export function currentStatusLine(): StatusLine | undefined {
  * The lifecycle with each of its calls run with `status` as the current status line; each call answers only once
  * `delivered()` resolves (the lines it sent have reached whoever shows them), so that none lands after its answer.
  */
-export function withStatusLine<T extends object>(lifecycle: T, status: StatusLine, delivered: () => Promise<void> = async () => undefined): T {
+export function withStatusLine<T extends object>(lifecycle: T, status: StatusLine, delivered: () => Promise<void> = () => Promise.resolve()): T {
   const scoped: Record<string, unknown> = {};
-  for (const [name, method] of Object.entries(lifecycle)) {
+  for (const [name, method] of Object.entries(lifecycle) as [string, unknown][]) {
     scoped[name] =
       typeof method === "function"
         ? (...args: unknown[]) =>
             currentCall.run(status, async () => {
               try {
-                return await method.apply(lifecycle, args);
+                const result: unknown = await (method as (...a: unknown[]) => unknown).apply(lifecycle, args);
+                return result;
               } finally {
                 await delivered();
               }

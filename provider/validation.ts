@@ -69,7 +69,11 @@ export function parseInputs<S extends ResourceSpec>(spec: S, props: Record<strin
   if (failures.length > 0) throw new InputError(spec.className, failures);
   const parsed = inputSchema(spec).safeParse(withoutInternalInputs(props));
   // Only a value not known yet gets past checkInputs and fails here: the engine never creates with one.
-  if (!parsed.success) throw new InputError(spec.className, parsed.error.issues.map((i) => ({ property: i.path.join("."), reason: i.message })));
+  if (!parsed.success)
+    throw new InputError(
+      spec.className,
+      parsed.error.issues.map((i) => ({ property: i.path.join("."), reason: i.message })),
+    );
   return parsed.data;
 }
 

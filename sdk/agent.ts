@@ -150,7 +150,9 @@ export class SodaAgent extends pulumi.ComponentResource {
         ...otherImages,
       },
     };
-    const values = pulumi.all([pulumi.output(ours), pulumi.output(args.values ?? {})]).apply(([o, user]) => deepMerge(o as Record<string, unknown>, user as Record<string, unknown>));
+    const values = pulumi
+      .all([pulumi.output(ours), pulumi.output(args.values ?? {})])
+      .apply(([o, user]) => deepMerge(o as Record<string, unknown>, user as Record<string, unknown>));
 
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,
@@ -208,7 +210,9 @@ export class SodaAgent extends pulumi.ComponentResource {
         metadata: { name: credentials.secretName, namespace: this.namespace },
         type: "kubernetes.io/dockerconfigjson",
         stringData: pulumi.secret(
-          pulumi.all([registry, credentials.apiKeyId, credentials.apiKeySecret]).apply(([host, id, secret]) => ({ [DOCKER_CONFIG_DATA_KEY]: dockerConfigJson(host, id, secret) })),
+          pulumi
+            .all([registry, credentials.apiKeyId, credentials.apiKeySecret])
+            .apply(([host, id, secret]) => ({ [DOCKER_CONFIG_DATA_KEY]: dockerConfigJson(host, id, secret) })),
         ),
       },
       { parent: this },
@@ -228,7 +232,9 @@ function refuseBadImageArguments(name: string, args: SodaAgentArgs): void {
     );
   }
   if (args.existingImagePullSecrets?.length === 0) {
-    throw new Error(`SodaAgent "${name}": existingImagePullSecrets is empty. Name at least one Secret in the agent's namespace, or leave it out to pull with the agent's key.`);
+    throw new Error(
+      `SodaAgent "${name}": existingImagePullSecrets is empty. Name at least one Secret in the agent's namespace, or leave it out to pull with the agent's key.`,
+    );
   }
   const problem = args.registry === undefined ? "" : registryProblem(args.registry);
   if (problem !== "") throw new Error(`SodaAgent "${name}": registry ${problem}.`);

@@ -23,6 +23,7 @@ export function warnIfAdminSecretIsPlainText(resource: pulumi.Resource): void {
 /** Whether the language host marked a config key as secret (PULUMI_CONFIG_SECRET_KEYS, read by the SDK's runtime). */
 function isSecretConfigKey(key: string): boolean {
   // `isConfigSecret` is internal to @pulumi/pulumi; where a version lacks it, the language host's variable is read.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a plain-text secret is suspected, from whichever @pulumi/pulumi runs the program.
   const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
   if (typeof runtimeConfig.isConfigSecret === "function") return runtimeConfig.isConfigSecret(key);
   const listed: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");

@@ -11,7 +11,7 @@ function isPlainObject(value: unknown): value is Plain {
 export function deepMerge(base: Plain, override: Plain): Plain {
   const merged: Plain = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    merged[key] = isPlainObject(value) && isPlainObject(merged[key]) ? deepMerge(merged[key] as Plain, value) : value;
+    merged[key] = isPlainObject(value) && isPlainObject(merged[key]) ? deepMerge(merged[key], value) : value;
   }
   return merged;
 }

@@ -16,6 +16,14 @@ try {
   );
 }
 
-export { SodaAgent, type SodaAgentArgs, type SodaImageCredentials, keySecretName, imagePullSecretName, API_KEY_ID_DATA_KEY, API_KEY_SECRET_DATA_KEY } from "./agent";
+export {
+  SodaAgent,
+  type SodaAgentArgs,
+  type SodaImageCredentials,
+  keySecretName,
+  imagePullSecretName,
+  API_KEY_ID_DATA_KEY,
+  API_KEY_SECRET_DATA_KEY,
+} from "./agent";
 export { type SodaAgentChart, DEFAULT_CHART_REPO } from "./agent-chart";
 export { IMAGE_REGISTRIES } from "./agent-image-registry";

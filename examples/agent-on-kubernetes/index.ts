@@ -20,7 +20,12 @@ const agent = new SodaAgent(
     chart:
       config.get("chartPath") !== undefined
         ? { path: config.get("chartPath") }
-        : { repo: config.get("chartRepo"), version: config.get("chartVersion"), username: config.get("chartUsername"), password: config.getSecret("chartPassword") },
+        : {
+            repo: config.get("chartRepo"),
+            version: config.get("chartVersion"),
+            username: config.get("chartUsername"),
+            password: config.getSecret("chartPassword"),
+          },
     // The images come from Soda's private registry for the key's region, pulled with the agent's key (rotated with
     // it); or from a mirror (`registry`) with pull Secrets you manage (`imagePullSecret`).
     registry: config.get("registry"),

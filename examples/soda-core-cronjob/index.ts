@@ -60,7 +60,17 @@ const scan = new k8s.batch.v1.CronJob(
                   // An image with Soda Core 4 and the package of your data source (e.g. soda-postgres), which Soda
                   // publishes on PyPI: build one `FROM python:3.11-slim` with `pip install`.
                   image: config.require("image"),
-                  args: ["contract", "verify", "--contract", "/etc/soda/contract/contract.yml", "--data-source", "/etc/soda/config/data-source.yml", "--soda-cloud", "/etc/soda/config/soda-cloud.yml", "--publish"],
+                  args: [
+                    "contract",
+                    "verify",
+                    "--contract",
+                    "/etc/soda/contract/contract.yml",
+                    "--data-source",
+                    "/etc/soda/config/data-source.yml",
+                    "--soda-cloud",
+                    "/etc/soda/config/soda-cloud.yml",
+                    "--publish",
+                  ],
                   // Side by side, not nested: a mount point inside a read-only Secret volume cannot be created.
                   volumeMounts: [
                     { name: "configuration", mountPath: "/etc/soda/config", readOnly: true },

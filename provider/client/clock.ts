@@ -12,16 +12,25 @@ export function systemClock(): Clock {
     now: () => Date.now(),
     sleep: (ms, signal) =>
       new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
+        if (signal?.aborted) return reject(abortReason(signal));
         const onAbort = () => {
           clearTimeout(timer);
-          reject(signal?.reason);
+          reject(abortReason(signal));
         };
-        const timer = setTimeout(() => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        }, Math.max(0, ms));
+        const timer = setTimeout(
+          () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+          Math.max(0, ms),
+        );
         signal?.addEventListener("abort", onAbort, { once: true });
       }),
   };
+}
+
+/** Why a signal aborted, as the Error a rejection carries (its reason is an Error unless someone passed another value). */
+export function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error(`aborted: ${String(reason)}`);
 }

@@ -89,7 +89,10 @@ export function resolveEndpointWithSource(settings: EndpointSettings): ResolvedE
   if (settings.region !== undefined && settings.region.trim() !== "") {
     const region = settings.region.trim().toLowerCase();
     if (!(region in REGION_HOSTS)) {
-      throw new EndpointError(regionSetting, `${regionSetting} "${settings.region}" is not a Soda Cloud region; use "eu" (cloud.soda.io) or "us" (cloud.us.soda.io).`);
+      throw new EndpointError(
+        regionSetting,
+        `${regionSetting} "${settings.region}" is not a Soda Cloud region; use "eu" (cloud.soda.io) or "us" (cloud.us.soda.io).`,
+      );
     }
     return { endpoint: REGION_HOSTS[region as Region], source: `${regionSetting} "${region}"`, insecure: false, defaulted: false };
   }

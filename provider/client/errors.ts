@@ -69,7 +69,11 @@ function composeMessage(d: SodaCloudErrorDetails, happened: string, whatToDo: st
 
 /** "Detail: HTTP 401 unauthorized "Bad credentials"; cause ECONNREFUSED; trace id abc." or "" when there is none. */
 export function detailOf(d: Pick<SodaCloudErrorDetails, "status" | "code" | "sodaMessage" | "causeCode" | "traceId">): string {
-  const said = [d.status !== undefined ? `HTTP ${d.status}` : undefined, d.code, d.sodaMessage !== undefined ? JSON.stringify(d.sodaMessage.replace(/\.+$/, "")) : undefined];
+  const said = [
+    d.status !== undefined ? `HTTP ${d.status}` : undefined,
+    d.code,
+    d.sodaMessage !== undefined ? JSON.stringify(d.sodaMessage.replace(/\.+$/, "")) : undefined,
+  ];
   const parts = [
     said.filter((s) => s !== undefined && s !== "").join(" "),
     d.causeCode !== undefined ? `cause ${d.causeCode}` : "",
@@ -143,7 +147,11 @@ export function errorFromStatus(details: SodaCloudErrorDetails & { status: numbe
       );
     default:
       if (status >= 500) {
-        return new InternalServerError(details, "Soda Cloud failed with an internal error", "This is usually temporary: run the command again in a few minutes. If it persists, contact Soda support with the trace id.");
+        return new InternalServerError(
+          details,
+          "Soda Cloud failed with an internal error",
+          "This is usually temporary: run the command again in a few minutes. If it persists, contact Soda support with the trace id.",
+        );
       }
       return new UnexpectedStatusError(details, `unexpected HTTP ${status}`, "");
   }

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock";
+import { abortReason, type Clock } from "./clock";
 import type { Operation, RateLimit } from "./soda-api";
 
 /** A permit to send one request; call `release()` once its response (or failure) is in. */
@@ -205,7 +205,7 @@ class Lane {
       const observed = this.waiting.some((w) => w.observer !== undefined);
       waits.push(this.clock.sleep(observed ? Math.min(untilSlot, this.progressIntervalMs) : untilSlot, stopTimer.signal));
     } else if (signal !== undefined) {
-      waits.push(new Promise((_, reject) => stopTimer.signal.addEventListener("abort", () => reject(signal.reason), { once: true })));
+      waits.push(new Promise((_, reject) => stopTimer.signal.addEventListener("abort", () => reject(abortReason(signal)), { once: true })));
     }
     try {
       await Promise.race(waits);

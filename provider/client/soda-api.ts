@@ -104,5 +104,5 @@ export const ASSUMPTIONS = [
   "Soda Core's login and whoAmI have no rate limit Soda documents; none is assumed.",
   "GET /api/v1/datasources pages as GET /api/v1/runners does (size 10 to 1000, default 10), and GET /api/v1/datasources/{id}, whose limit Soda does not document, has the list's (60 / 60 s).",
   "A data source's runnerId must name an existing runner (400 otherwise), and data source names are unique in an organisation (409).",
-  "A runner Soda calls \"in use\" when refusing its delete (400) is one running scans, or one that data sources are assigned to: Soda does not say which, so both are treated as possible (the emulator reproduces either reading).",
+  'A runner Soda calls "in use" when refusing its delete (400) is one running scans, or one that data sources are assigned to: Soda does not say which, so both are treated as possible (the emulator reproduces either reading).',
 ] as const;

@@ -181,7 +181,9 @@ export class SodaCloudClient {
           const failure = kind === "create" ? outcomeOfFailedCreate(error, details) : error;
           if (!retry) throw failure;
           // The deadline can still pass during the backoff; then the failure that caused it is the answer.
-          await this.clock.sleep(delay, deadlineSignal.signal).catch(() => Promise.reject(failure));
+          await this.clock.sleep(delay, deadlineSignal.signal).catch(() => {
+            throw failure;
+          });
         }
       }
     } finally {
@@ -221,8 +223,15 @@ export class SodaCloudClient {
     if (schema === undefined) return undefined as T;
     const parsed = schema.safeParse(parseJson(response.body));
     if (!parsed.success) {
-      const where = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).slice(0, 3).join("; ");
-      throw new InvalidResponseError(withTrace, `the response did not match Soda's documented shape (${where})`, "This provider may need an update for a change in Soda Cloud's API; report it with the trace id.");
+      const where = parsed.error.issues
+        .map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`)
+        .slice(0, 3)
+        .join("; ");
+      throw new InvalidResponseError(
+        withTrace,
+        `the response did not match Soda's documented shape (${where})`,
+        "This provider may need an update for a change in Soda Cloud's API; report it with the trace id.",
+      );
     }
     return parsed.data;
   }

@@ -7,11 +7,11 @@ import { servePlugin } from "./server";
  */
 export async function main(argv: string[]): Promise<void> {
   const engineAddress = argv.filter((arg) => /^[\w.[\]:-]+:\d+$/.test(arg)).pop();
-  const { port, stop } = await servePlugin({ version: packageVersion(), engineAddress });
-  process.stdout.write(`${port}\n`);
+  const served = await servePlugin({ version: packageVersion(), engineAddress });
+  process.stdout.write(`${served.port}\n`);
   // The engine ends a plugin with SIGINT or by closing its stdin when it no longer needs it.
   const shutdown = () => {
-    stop().then(
+    served.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -30,7 +30,8 @@ interface SettingSpec {
 export const CONFIG: Record<keyof typeof CONFIG_KEYS, SettingSpec> = {
   host: {
     type: "string",
-    description: "Soda Cloud base URL, e.g. `https://cloud.soda.io`. Wins over `region`. Environment: `SODA_HOST` (or `SODA_CLOUD_HOST`). Default `https://cloud.soda.io`.",
+    description:
+      "Soda Cloud base URL, e.g. `https://cloud.soda.io`. Wins over `region`. Environment: `SODA_HOST` (or `SODA_CLOUD_HOST`). Default `https://cloud.soda.io`.",
   },
   region: { type: "string", description: "`eu` (https://cloud.soda.io) or `us` (https://cloud.us.soda.io), when `host` is not set." },
   apiKeyId: {
@@ -43,7 +44,8 @@ export const CONFIG: Record<keyof typeof CONFIG_KEYS, SettingSpec> = {
   rateWindowMs: { type: "number", description: "Length of Soda's 60-second rate-limit windows, milliseconds: for testing against the emulator only." },
   allowInsecureHttp: {
     type: "boolean",
-    description: "Accept a plain-http `host` that is not loopback (an emulator on a trusted network). Environment: `SODA_ALLOW_INSECURE_HTTP`. Every operation warns while it is on.",
+    description:
+      "Accept a plain-http `host` that is not loopback (an emulator on a trusted network). Environment: `SODA_ALLOW_INSECURE_HTTP`. Every operation warns while it is on.",
   },
 };
 

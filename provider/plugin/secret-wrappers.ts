@@ -28,7 +28,9 @@ export function secretKeys(props: Props): Set<string> {
 
 /** The properties with each one named in `secret` wrapped as a secret (absent ones stay absent). */
 export function wrapSecrets(props: Props, secret: Set<string>): Props {
-  return Object.fromEntries(Object.entries(props).map(([key, value]) => [key, secret.has(key) && value !== undefined ? { [SPECIAL_SIG_KEY]: SECRET_SIG, value } : value]));
+  return Object.fromEntries(
+    Object.entries(props).map(([key, value]) => [key, secret.has(key) && value !== undefined ? { [SPECIAL_SIG_KEY]: SECRET_SIG, value } : value]),
+  );
 }
 
 /** Plain properties (no secret wrappers) of a request struct, and the names of those that were secret. */

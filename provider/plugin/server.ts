@@ -32,9 +32,9 @@ import { plainProps, wrapSecrets } from "./secret-wrappers";
 // gRPC and protobuf are @pulumi/pulumi's dependencies, not ours: load the very copies its generated stubs use
 // (messages and channels do not mix across copies).
 const requireAsPulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
-const grpc: typeof GrpcJs = requireAsPulumi("@grpc/grpc-js");
-const emptyPb: typeof EmptyPb = requireAsPulumi("google-protobuf/google/protobuf/empty_pb");
-const structPb: typeof StructPb = requireAsPulumi("google-protobuf/google/protobuf/struct_pb");
+const grpc = requireAsPulumi("@grpc/grpc-js") as typeof GrpcJs;
+const emptyPb = requireAsPulumi("google-protobuf/google/protobuf/empty_pb") as typeof EmptyPb;
+const structPb = requireAsPulumi("google-protobuf/google/protobuf/struct_pb") as typeof StructPb;
 
 type Props = Record<string, unknown>;
 type Callback<T> = GrpcJs.sendUnaryData<T>;
@@ -69,12 +69,13 @@ export function configFromRequest(args: Props, variables: ReadonlyMap<string, st
 }
 
 function fromStruct(struct: StructPb.Struct | undefined): Props {
-  return (struct?.toJavaScript() ?? {}) as Props;
+  return struct?.toJavaScript() ?? {};
 }
 
 function toStruct(props: Props): StructPb.Struct {
   // Struct.fromJavaScript refuses undefined: absent optional outputs are left out.
-  return structPb.Struct.fromJavaScript(JSON.parse(JSON.stringify(props)));
+  const plain: unknown = JSON.parse(JSON.stringify(props));
+  return structPb.Struct.fromJavaScript(plain as Parameters<typeof structPb.Struct.fromJavaScript>[0]);
 }
 
 function grpcError(error: unknown): GrpcJs.ServiceError {
@@ -252,9 +253,10 @@ export class SodaPlugin {
           const olds = plainProps(fromStruct(call.request.getOlds()));
           const news = plainProps(fromStruct(call.request.getNews()));
           // Pure: the stored key with its new updatable arguments, so a preview shows exactly what `up` will store.
-          const { outs } = await this.lifecycle(resource, call.request.getUrn()).update(call.request.getId(), olds.plain, news.plain);
+          const updated = await this.lifecycle(resource, call.request.getUrn()).update(call.request.getId(), olds.plain, news.plain);
+          const outs = updated.outs as Props;
           const response = new providerPb.UpdateResponse();
-          response.setProperties(toStruct(wrapSecrets(outs as Props, new Set([...olds.secret, ...news.secret, ...secretOutputs(resource.spec)]))));
+          response.setProperties(toStruct(wrapSecrets(outs, new Set([...olds.secret, ...news.secret, ...secretOutputs(resource.spec)]))));
           return response;
         }),
       delete: (call, callback) =>

@@ -6,7 +6,15 @@ import { usingAdminCredentials } from "../settings";
 import { AGENT_KEY } from "../spec/agent-key";
 import { CURRENT_STATE_VERSION, type StateOf } from "../spec/derive";
 import { readState } from "../spec/state";
-import { AGENT_NAME_TAKEN_BY_INPUT, CHECKED_AT_INPUT, ENDPOINT_INPUT, REPLACE_REQUESTED_AT_INPUT, replaceOnChangesInput, stampedEndpoint, stampedTime } from "../internal-inputs";
+import {
+  AGENT_NAME_TAKEN_BY_INPUT,
+  CHECKED_AT_INPUT,
+  ENDPOINT_INPUT,
+  REPLACE_REQUESTED_AT_INPUT,
+  replaceOnChangesInput,
+  stampedEndpoint,
+  stampedTime,
+} from "../internal-inputs";
 import { isUnknown } from "../unknowns";
 import { checkInputs, parseInputs } from "../validation";
 import { definedOnly } from "./outputs";
@@ -161,6 +169,7 @@ export function agentKeyLifecycle(ctx: ProviderContext): Lifecycle {
             ctx.ownership.forgetKey(state);
           } catch (error) {
             if (error instanceof BadRequestError) {
+              // eslint-disable-next-line preserve-caught-error -- the message carries Soda's detail; a cause would print it again where Pulumi shows the error.
               throw new Error(runnerInUseMessage(state.agentName, runner.id, error.detail));
             }
             throw error;

@@ -16,7 +16,10 @@ export function imagePullSecretName(apiKeyId: string): string {
 
 /** Twelve DNS-1123 characters of a key id: a name per key, short enough for any prefix here. */
 function keyNameSuffix(apiKeyId: string): string {
-  return apiKeyId.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 12);
+  return apiKeyId
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 12);
 }
 
 /**
@@ -38,22 +41,22 @@ export function keySecretNameLifecycle(): Required<Omit<dynamic.ResourceProvider
     return { apiKeyId, secretName: keySecretName(apiKeyId) };
   };
   return {
-    async check(_olds, news) {
+    async check(_olds, news: Record<string, unknown>) {
       const failures = typeof news.apiKeyId === "string" || isUnknown(news.apiKeyId) ? [] : [{ property: "apiKeyId", reason: "must be a string" }];
       return { inputs: news, failures };
     },
-    async diff(_id, olds, news) {
+    async diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
       // A new key is an update, never a replacement (see above).
       return { changes: isUnknown(news.apiKeyId) || news.apiKeyId !== olds.apiKeyId, replaces: [] };
     },
-    async create(inputs) {
+    async create(inputs: Record<string, unknown>) {
       const outs = outputs(inputs);
       return { id: outs.secretName, outs };
     },
-    async read(id, props) {
+    async read(id, props: Record<string, unknown>) {
       return { id, props };
     },
-    async update(_id, _olds, news) {
+    async update(_id, _olds, news: Record<string, unknown>) {
       return { outs: outputs(news) };
     },
     async delete() {

@@ -49,7 +49,11 @@ export class RunnerOwnership {
     const owner = this.ownerByRunner.get(runner.id);
     if (owner !== undefined && owner !== key.apiKeyId) return { tied: false, reason: `key ${owner} of this stack already recorded it` };
     const others = [...(this.keysByName.get(key.agentName) ?? [])].filter((id) => id !== key.apiKeyId);
-    if (others.length > 0) return { tied: false, reason: `key ${others.join(", ")} of this stack has the same agent name, and Soda Cloud does not say which key an agent registered with` };
+    if (others.length > 0)
+      return {
+        tied: false,
+        reason: `key ${others.join(", ")} of this stack has the same agent name, and Soda Cloud does not say which key an agent registered with`,
+      };
     if (runner.type === "SODA_HOSTED") return { tied: false, reason: "it is a Soda-hosted agent, which no agent key can register" };
     this.ownerByRunner.set(runner.id, key.apiKeyId);
     return { tied: true };

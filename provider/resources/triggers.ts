@@ -11,5 +11,9 @@ export function triggersChanged(old: Record<string, string> | undefined, next: u
 
 function canonical(triggers: Record<string, string> | undefined): string {
   if (triggers === undefined || triggers === null) return "{}";
-  return JSON.stringify(Object.keys(triggers).sort().map((k) => [k, triggers[k]]));
+  return JSON.stringify(
+    Object.keys(triggers)
+      .sort()
+      .map((k) => [k, triggers[k]]),
+  );
 }

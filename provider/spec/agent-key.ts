@@ -8,7 +8,8 @@ export const AGENT_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,98}[A-Za-z0-
 export const agentNameCheck = stringInput(
   notEmpty,
   (name) => (name.length > 100 ? "must be at most 100 characters" : undefined),
-  (name) => (AGENT_NAME_PATTERN.test(name) ? undefined : "may contain only letters, digits, spaces, '.', '_' and '-', and must start and end with a letter or digit"),
+  (name) =>
+    AGENT_NAME_PATTERN.test(name) ? undefined : "may contain only letters, digits, spaces, '.', '_' and '-', and must start and end with a letter or digit",
 );
 
 /** A Soda Agent (runner) key: `SodaAgentKey`, and the plugin's `soda:index:AgentKey`. */

@@ -16,7 +16,9 @@ export const API_KEY = {
       required: true,
       onChange: "replace",
       check: stringInput((id) =>
-        UUID_PATTERN.test(id) ? undefined : "must be a Soda Cloud API key id, a UUID such as 3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93 (Soda Cloud: Profile > API Keys)",
+        UUID_PATTERN.test(id)
+          ? undefined
+          : "must be a Soda Cloud API key id, a UUID such as 3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93 (Soda Cloud: Profile > API Keys)",
       ),
       description: "The key id, generated in Soda Cloud (Profile > API Keys, or a service account's keys): a UUID, and the resource id.",
     },
@@ -25,7 +27,9 @@ export const API_KEY = {
       required: true,
       secret: true,
       onChange: "replace",
-      check: stringInput(notEmpty, (secret) => (/^\S+$/.test(secret) ? undefined : "must not contain spaces or line breaks (check for a stray newline when pasting)")),
+      check: stringInput(notEmpty, (secret) =>
+        /^\S+$/.test(secret) ? undefined : "must not contain spaces or line breaks (check for a stray newline when pasting)",
+      ),
       description: "The key secret, shown once when the key was generated; always a Pulumi secret.",
     },
     rotationTriggers: {
@@ -39,6 +43,10 @@ export const API_KEY = {
     organisationName: { type: "string", description: "The organisation the key belongs to, as Soda Cloud names it." },
     endpoint: { type: "string", description: "The Soda Cloud endpoint the key was verified against." },
     verifiedAt: { type: "string", description: "When the key was verified at creation, ISO 8601." },
-    sodaCloudConfig: { type: "string", secret: true, description: "The `soda_cloud` block of a Soda Core `configuration.yml` with this key; always a Pulumi secret." },
+    sodaCloudConfig: {
+      type: "string",
+      secret: true,
+      description: "The `soda_cloud` block of a Soda Core `configuration.yml` with this key; always a Pulumi secret.",
+    },
   },
 } as const satisfies ResourceSpec;

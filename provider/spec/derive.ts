@@ -16,7 +16,9 @@ export type ArgumentsOf<S extends ResourceSpec> = Flat<
 
 /** A resource's stored outputs: its arguments, its outputs and the state version, plus fields a later version added. */
 export type StateOf<S extends ResourceSpec> = Flat<
-  { stateVersion: number } & ArgumentsOf<S> & Typed<S["outputs"], Exclude<keyof S["outputs"], OptionalOutputs<S>>> & Partial<Typed<S["outputs"], OptionalOutputs<S>>>
+  { stateVersion: number } & ArgumentsOf<S> &
+    Typed<S["outputs"], Exclude<keyof S["outputs"], OptionalOutputs<S>>> &
+    Partial<Typed<S["outputs"], OptionalOutputs<S>>>
 > & { [key: string]: unknown };
 
 /** What a stored value of a type must be: the type alone, as an earlier version may have accepted more. */
@@ -96,5 +98,9 @@ export function outputsWithVersion(spec: ResourceSpec): Record<string, OutputSpe
 
 /** The names of the outputs that are always secret, whatever the program passed. */
 export function secretOutputs(spec: ResourceSpec): Set<string> {
-  return new Set(outputProperties(spec).filter(([, p]) => p.secret === true).map(([name]) => name));
+  return new Set(
+    outputProperties(spec)
+      .filter(([, p]) => p.secret === true)
+      .map(([name]) => name),
+  );
 }

@@ -30,7 +30,13 @@ afterAll(() => {
 
 function expectRowShape(rows: Row[]): void {
   for (const row of rows) {
-    expect(row).toMatchObject({ benchmark: expect.any(String), figure: expect.any(String), referenceName: expect.any(String), unit: expect.any(String), target: expect.any(String) });
+    expect(row).toMatchObject({
+      benchmark: expect.any(String),
+      figure: expect.any(String),
+      referenceName: expect.any(String),
+      unit: expect.any(String),
+      target: expect.any(String),
+    });
     expect(row.met === null || typeof row.met === "boolean").toBe(true);
   }
   expect(formatTable(rows).split("\n")[0]).toMatch(/^figure +\| ours +\| reference +\| ratio +\| target +\| met$/);

@@ -108,7 +108,9 @@ describe("SodaCloudClient against the emulator", () => {
     expect(exposed(e401)).not.toContain(Buffer.from(`${env.admin.apiKeyId}:canary-wrong-secret`).toString("base64"));
 
     const user = await env.newApiKey([]);
-    const e403 = await client({ credentials: user }).createRunnerKey().catch((e) => e);
+    const e403 = await client({ credentials: user })
+      .createRunnerKey()
+      .catch((e) => e);
     expect(e403).toBeInstanceOf(PermissionDeniedError);
     expect(exposed(e403)).not.toContain(user.apiKeySecret);
   });
@@ -127,7 +129,12 @@ describe("SodaCloudClient against the emulator", () => {
       { method: "GET", path: "/api/v1/runners", reset: true, count: 1 },
     ]);
     expect(await client().listRunners()).toEqual([]);
-    expect(env.emulator.requests().filter((r) => r.path === "/api/v1/runners").map((r) => r.status)).toContain(200);
+    expect(
+      env.emulator
+        .requests()
+        .filter((r) => r.path === "/api/v1/runners")
+        .map((r) => r.status),
+    ).toContain(200);
   });
 
   it("retries a create after 429, which Soda did not process", async () => {
@@ -143,7 +150,9 @@ describe("SodaCloudClient against the emulator", () => {
     ["a dropped response after the key was minted", { dropAfterApply: true }],
   ])("never retries a create after %s, and says the outcome is unknown", async (_label, fault) => {
     await env.faults([{ method: "POST", path: "/api/v1/runners", count: 1, ...fault }]);
-    const error = await client().createRunnerKey().catch((e) => e);
+    const error = await client()
+      .createRunnerKey()
+      .catch((e) => e);
     expect(error).toBeInstanceOf(CreateOutcomeUnknownError);
     expect(error.message).toMatch(/not retried/);
     expect(error.message).toMatch(/pulumi up/);
@@ -158,7 +167,9 @@ describe("SodaCloudClient against the emulator", () => {
 
   it("reports a timeout as TimeoutError once attempts run out", async () => {
     await env.faults([{ method: "GET", path: "/api/v1/test-login", latencyMs: 300 }]);
-    const error = await client({ requestTimeoutMs: 50, retry: { ...FAST_RETRY, maxAttempts: 2 } }).testLogin().catch((e) => e);
+    const error = await client({ requestTimeoutMs: 50, retry: { ...FAST_RETRY, maxAttempts: 2 } })
+      .testLogin()
+      .catch((e) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error.message).toMatch(/^No response within 50 ms/);
   });
@@ -166,7 +177,12 @@ describe("SodaCloudClient against the emulator", () => {
   it("retries a create whose connection was refused (the request never left)", async () => {
     const url = env.url;
     await env.close();
-    const error = await new SodaCloudClient({ endpoint: url, credentials: { apiKeyId: "i", apiKeySecret: "canary-s" }, retry: FAST_RETRY, clock: new FakeClock(0, true) })
+    const error = await new SodaCloudClient({
+      endpoint: url,
+      credentials: { apiKeyId: "i", apiKeySecret: "canary-s" },
+      retry: FAST_RETRY,
+      clock: new FakeClock(0, true),
+    })
       .createRunnerKey()
       .catch((e) => e);
     expect(error).toBeInstanceOf(ConnectionError);
@@ -177,7 +193,11 @@ describe("SodaCloudClient against the emulator", () => {
   });
 
   it("gives up a create still waiting for a rate-limit slot at its deadline, saying nothing was sent", async () => {
-    const c = client({ operationTimeoutMs: 100, clock: new FakeClock(Date.now()), rateLimits: { ...scaledRateLimits(), createRunnerKey: { limit: 1, windowMs: 60_000 } } });
+    const c = client({
+      operationTimeoutMs: 100,
+      clock: new FakeClock(Date.now()),
+      rateLimits: { ...scaledRateLimits(), createRunnerKey: { limit: 1, windowMs: 60_000 } },
+    });
     await c.createRunnerKey();
     const error = await c.createRunnerKey().catch((e) => e);
     expect(error).toBeInstanceOf(TimeoutError);

@@ -17,7 +17,11 @@ describe("resolveEndpoint", () => {
   });
 
   it.each([
-    [{ host: "http://cloud.soda.io", hostSettingName: "soda:host" }, "soda:host", /plain http to a host that is not loopback.*opt in with allowInsecureHttp: true\./],
+    [
+      { host: "http://cloud.soda.io", hostSettingName: "soda:host" },
+      "soda:host",
+      /plain http to a host that is not loopback.*opt in with allowInsecureHttp: true\./,
+    ],
     [{ host: "http://10.0.0.5:8080" }, "host", /plain http/],
     [{ host: "ftp://cloud.soda.io" }, "host", /https/],
     [{ host: "https://cloud.soda.io/api/v1" }, "host", /bare host/],
@@ -39,10 +43,17 @@ describe("resolveEndpoint", () => {
   it("accepts plain http to another host only through the explicit opt-in, and says where each endpoint came from", () => {
     const settings = { host: "http://soda-emulator:8080", hostSettingName: "soda:host", insecureHttpOptIn: "soda:allowInsecureHttp" };
     expect(() => resolveEndpointWithSource(settings)).toThrow(/opt in with soda:allowInsecureHttp\./);
-    expect(resolveEndpointWithSource({ ...settings, allowInsecureHttp: true })).toEqual({ endpoint: "http://soda-emulator:8080", source: "soda:host", insecure: true, defaulted: false });
+    expect(resolveEndpointWithSource({ ...settings, allowInsecureHttp: true })).toEqual({
+      endpoint: "http://soda-emulator:8080",
+      source: "soda:host",
+      insecure: true,
+      defaulted: false,
+    });
     expect(resolveEndpointWithSource({ host: "http://127.0.0.1:9", hostSettingName: "soda:host" }).insecure).toBe(false);
     expect(resolveEndpointWithSource({ region: "us", regionSettingName: "soda:region" }).source).toBe('soda:region "us"');
-    expect(resolveEndpointWithSource({ regionSettingName: "soda:region", hostSettingName: "soda:host" }).source).toMatch(/default region \(neither soda:host nor soda:region is set\)/);
+    expect(resolveEndpointWithSource({ regionSettingName: "soda:region", hostSettingName: "soda:host" }).source).toMatch(
+      /default region \(neither soda:host nor soda:region is set\)/,
+    );
     // Only the default is flagged as such: a missing setting must not read as a decision (see checkedSettings).
     expect(resolveEndpointWithSource({}).defaulted).toBe(true);
     expect(resolveEndpointWithSource({ region: "eu" }).defaulted).toBe(false);

@@ -51,10 +51,18 @@ describe("errorFromStatus", () => {
     const transport = new Transport();
     try {
       const error = await transport
-        .send({ method: "GET", url: "http://127.0.0.1:1/api/v1/test-login", headers: {}, timeoutMs: 5_000, details: { operation: "testLogin", endpoint: "http://127.0.0.1:1", endpointSource: 'soda:region "us"' } })
+        .send({
+          method: "GET",
+          url: "http://127.0.0.1:1/api/v1/test-login",
+          headers: {},
+          timeoutMs: 5_000,
+          details: { operation: "testLogin", endpoint: "http://127.0.0.1:1", endpointSource: 'soda:region "us"' },
+        })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConnectionError);
-      expect((error as Error).message).toMatch(/^Could not connect while verifying the API key \(GET \/api\/v1\/test-login\) at http:\/\/127\.0\.0\.1:1\. Check soda:region "us" and that this machine can reach it/);
+      expect((error as Error).message).toMatch(
+        /^Could not connect while verifying the API key \(GET \/api\/v1\/test-login\) at http:\/\/127\.0\.0\.1:1\. Check soda:region "us" and that this machine can reach it/,
+      );
     } finally {
       await transport.close();
     }

@@ -101,7 +101,12 @@ describe("estimatedWaitMs", () => {
   const rate = { limit: 10, windowMs: 60_000 };
   it.each([
     ["a free slot", { now: 0, finishedAt: [0, 0, 0], inFlight: 2, rate }, 4, 0],
-    ["the first request past the free slots: the oldest finish leaves the window", { now: 10_000, finishedAt: [0, 1_000, 2_000], inFlight: 2, rate }, 5, 50_000],
+    [
+      "the first request past the free slots: the oldest finish leaves the window",
+      { now: 10_000, finishedAt: [0, 1_000, 2_000], inFlight: 2, rate },
+      5,
+      50_000,
+    ],
     ["further back, the next finishes in order", { now: 10_000, finishedAt: [0, 1_000, 2_000], inFlight: 2, rate }, 7, 52_000],
     ["past every finish, the requests in flight count as finishing now", { now: 10_000, finishedAt: [0, 1_000, 2_000], inFlight: 7, rate }, 3, 60_000],
     ["past everyone, a window after the requests ahead of it", { now: 0, finishedAt: [], inFlight: 10, rate }, 10, 120_000],

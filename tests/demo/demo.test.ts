@@ -29,7 +29,11 @@ afterAll(() => {
 describe("npm run demo without a pulumi CLI or Go", () => {
   it("says in one line what to install, and exits non-zero before starting anything", () => {
     const tempBefore = fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith("soda-demo-state-") || name.startsWith("soda-quickstart-"));
-    const run = spawnSync(process.execPath, [path.join(build.dir, "demo", "run.js")], { env: { ...process.env, PATH: emptyBin }, encoding: "utf8", timeout: 60_000 });
+    const run = spawnSync(process.execPath, [path.join(build.dir, "demo", "run.js")], {
+      env: { ...process.env, PATH: emptyBin },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(run.status, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toBe("");
     const lines = run.stderr.split("\n").filter((line) => line !== "");

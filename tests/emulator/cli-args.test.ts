@@ -6,8 +6,21 @@ describe("parseCliArgs", () => {
   it("maps every flag to an option", () => {
     expect(
       parseCliArgs([
-        "--port=8080", "--host", "0.0.0.0", "--data-dir", "state", "--admin-key", "a:b", "--admin-key", "c:d:e",
-        "--user-key", "u:v", "--organisation", "Org", "--rate-window-ms", "600",
+        "--port=8080",
+        "--host",
+        "0.0.0.0",
+        "--data-dir",
+        "state",
+        "--admin-key",
+        "a:b",
+        "--admin-key",
+        "c:d:e",
+        "--user-key",
+        "u:v",
+        "--organisation",
+        "Org",
+        "--rate-window-ms",
+        "600",
       ]),
     ).toEqual({
       action: "run",
@@ -15,7 +28,10 @@ describe("parseCliArgs", () => {
         port: 8080,
         host: "0.0.0.0",
         dataDir: "state",
-        adminKeys: [{ apiKeyId: "a", apiKeySecret: "b" }, { apiKeyId: "c", apiKeySecret: "d:e" }],
+        adminKeys: [
+          { apiKeyId: "a", apiKeySecret: "b" },
+          { apiKeyId: "c", apiKeySecret: "d:e" },
+        ],
         userKeys: [{ apiKeyId: "u", apiKeySecret: "v" }],
         organisation: "Org",
         rateWindowMs: 600,

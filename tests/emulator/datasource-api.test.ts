@@ -22,7 +22,14 @@ describe("data sources (Soda's v4 public API)", () => {
     const { runner } = await createRunner(emulator, "agent-a");
     const created = await createDatasource(emulator, { configurationFileContents: configFile("orders"), label: "Orders", runnerId: runner.id });
     expect(created.status).toBe(200);
-    expect(created.body).toEqual({ id: expect.stringMatching(UUID), name: "orders", label: "Orders", type: "postgres", createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(created.body).toEqual({
+      id: expect.stringMatching(UUID),
+      name: "orders",
+      label: "Orders",
+      type: "postgres",
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
     const state = await control(emulator, "GET", "/state");
     expect(state.body.datasources).toEqual([{ ...created.body, runnerId: runner.id }]);
     expect(JSON.stringify(state.body)).not.toContain("canary-password-never-kept");
@@ -45,7 +52,8 @@ describe("data sources (Soda's v4 public API)", () => {
 
   it("lists data sources a page at a time, with search over name and label", async () => {
     const emulator = await start();
-    for (const name of ["orders", "customers", "order_items"]) expect((await createDatasource(emulator, { configurationFileContents: configFile(name) })).status).toBe(200);
+    for (const name of ["orders", "customers", "order_items"])
+      expect((await createDatasource(emulator, { configurationFileContents: configFile(name) })).status).toBe(200);
     const all = await api(emulator, "GET", "/api/v1/datasources?size=10", emulator.adminKey);
     expect(all.body.content.map((d: { name: string }) => d.name)).toEqual(["orders", "customers", "order_items"]);
     expect(all.body).toMatchObject({ totalElements: 3, totalPages: 1, first: true, last: true });
@@ -67,7 +75,13 @@ describe("data sources (Soda's v4 public API)", () => {
       body: "{not json",
     });
     expect(notJson.status).toBe(400);
-    const reader = await api(emulator, "POST", "/api/v1/datasources", { apiKeyId: "reader", apiKeySecret: "reader-secret" }, { configurationFileContents: configFile("x") });
+    const reader = await api(
+      emulator,
+      "POST",
+      "/api/v1/datasources",
+      { apiKeyId: "reader", apiKeySecret: "reader-secret" },
+      { configurationFileContents: configFile("x") },
+    );
     expect(reader.status).toBe(403);
     expect((await api(emulator, "GET", "/api/v1/datasources/none", emulator.adminKey)).status).toBe(404);
   });

@@ -51,13 +51,7 @@ export interface Reply {
 }
 
 /** Calls the REST API; `auth` is a key (Basic) or a raw Authorization header, omitted when undefined. */
-export async function api(
-  emulator: Emulator,
-  method: string,
-  path: string,
-  auth?: KeyPair | string,
-  body?: unknown,
-): Promise<Reply> {
+export async function api(emulator: Emulator, method: string, path: string, auth?: KeyPair | string, body?: unknown): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (auth !== undefined) headers.authorization = typeof auth === "string" ? auth : basic(auth);
   if (body !== undefined) headers["content-type"] = "application/json";
@@ -79,11 +73,7 @@ export function control(emulator: Emulator, method: string, path: string, body?:
  * Mints a runner key with the admin key and registers an agent with it, as a deployed agent would. Moves the
  * fake clock past the (unscaled) create window first, so tests can create many runners without a 429.
  */
-export async function createRunner(
-  emulator: TestEmulator,
-  name: string,
-  type?: "SELF_HOSTED" | "SODA_HOSTED",
-): Promise<{ key: KeyPair; runner: any }> {
+export async function createRunner(emulator: TestEmulator, name: string, type?: "SELF_HOSTED" | "SODA_HOSTED"): Promise<{ key: KeyPair; runner: any }> {
   emulator.clock.advance(60_000);
   const created = await api(emulator, "POST", "/api/v1/runners", emulator.adminKey);
   if (created.status !== 200) throw new Error(`create failed: ${created.status}`);

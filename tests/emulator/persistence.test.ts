@@ -103,15 +103,28 @@ describe("persistence", () => {
     ["corrupt JSON", "{ not json", /not valid JSON/],
     ["a wrong shape", JSON.stringify({ version: 1, organisationName: "x", apiKeys: [{ apiKeyId: "k" }], runners: [] }), /apiKeys\[0\]/],
     ["another version", JSON.stringify({ version: 99 }), /version 99/],
-    ["a runner without a runner key", JSON.stringify({
-      version: 1,
-      organisationName: "x",
-      apiKeys: [],
-      runners: [{
-        id: "r", name: "n", label: "n", isOnline: true, lastSeenTimestamp: "2025-01-01T00:00:00.000Z", type: "SELF_HOSTED",
-        versions: { agent: "1", library: "1", runner: "1" }, inUse: false, apiKeyId: "missing",
-      }],
-    }), /runners\[0\]\.apiKeyId/],
+    [
+      "a runner without a runner key",
+      JSON.stringify({
+        version: 1,
+        organisationName: "x",
+        apiKeys: [],
+        runners: [
+          {
+            id: "r",
+            name: "n",
+            label: "n",
+            isOnline: true,
+            lastSeenTimestamp: "2025-01-01T00:00:00.000Z",
+            type: "SELF_HOSTED",
+            versions: { agent: "1", library: "1", runner: "1" },
+            inUse: false,
+            apiKeyId: "missing",
+          },
+        ],
+      }),
+      /runners\[0\]\.apiKeyId/,
+    ],
   ])("refuses to start on %s, naming the file and what to do, and leaves it alone", async (_name, content, reason) => {
     const dir = dataDir();
     const file = join(dir, "state.json");

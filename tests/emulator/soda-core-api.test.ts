@@ -6,7 +6,8 @@ import { TRACE_ID, api, control, createRunner, useEmulators } from "./helpers";
 const start = useEmulators();
 
 // The bodies Soda Core v4 sends (soda_core/common/soda_cloud.py: _get_token, test_connection).
-const login = (emulator: Emulator, key: KeyPair) => api(emulator, "POST", "/api/command", undefined, { type: "login", apiKeyId: key.apiKeyId, apiKeySecret: key.apiKeySecret });
+const login = (emulator: Emulator, key: KeyPair) =>
+  api(emulator, "POST", "/api/command", undefined, { type: "login", apiKeyId: key.apiKeyId, apiKeySecret: key.apiKeySecret });
 const whoAmI = (emulator: Emulator, token: string) => api(emulator, "POST", "/api/query", undefined, { type: "whoAmI", token });
 
 async function tokenOf(emulator: Emulator, key: KeyPair): Promise<string> {
@@ -123,7 +124,10 @@ describe("POST /api/query whoAmI", () => {
 
   it("answers another query type with 400 once the token is good", async () => {
     const emulator = await start();
-    const reply = await api(emulator, "POST", "/api/query", undefined, { type: "sodaCoreCloudConfiguration", token: await tokenOf(emulator, emulator.adminKey) });
+    const reply = await api(emulator, "POST", "/api/query", undefined, {
+      type: "sodaCoreCloudConfiguration",
+      token: await tokenOf(emulator, emulator.adminKey),
+    });
     expect(reply.status).toBe(400);
   });
 });

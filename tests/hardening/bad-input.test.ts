@@ -89,7 +89,9 @@ afterAll(async () => {
 
 describe(`bad input through Pulumi's provider host (${CASES.length} cases)`, () => {
   // So that the run's log says how many cases ran.
-  console.log(`bad-input: ${CASES.length} cases through the provider host, ${CASES.filter((c) => c.program).length} of them also as programs through the real CLI`);
+  console.log(
+    `bad-input: ${CASES.length} cases through the provider host, ${CASES.filter((c) => c.program).length} of them also as programs through the real CLI`,
+  );
 
   for (const c of CASES) {
     it(`${c.name}: ${c.stage === "create" ? "Create" : "Check"} fails with one message naming ${String(c.names)}`, async () => {

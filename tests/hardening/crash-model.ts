@@ -21,10 +21,7 @@ export interface Model {
   runners: Map<string, ModelRunner>;
 }
 
-export type Write =
-  | { op: "create" }
-  | { op: "register"; apiKeyId: string; name: string }
-  | { op: "delete"; runnerId: string; apiKeyId: string };
+export type Write = { op: "create" } | { op: "register"; apiKeyId: string; name: string } | { op: "delete"; runnerId: string; apiKeyId: string };
 
 /** `GET /__emulator/state`, the parts checked here. */
 export interface StateDump {

@@ -70,12 +70,17 @@ function buildScenarios(seed: number): Scenario[] {
     for (const kind of KINDS) {
       for (const variant of VARIANTS) {
         const effect: Partial<FaultRuleInput> =
-          kind === "5xx" ? { status: pick([500, 502, 503, 504]) }
-          : kind === "429" ? { status: 429 }
-          : kind === "reset" ? { reset: true }
-          : kind === "timeout" ? { latencyMs: TIMEOUT_LATENCY_MS }
-          : kind === "latency" ? { latencyMs: ADDED_LATENCY_MS }
-          : { dropAfterApply: true };
+          kind === "5xx"
+            ? { status: pick([500, 502, 503, 504]) }
+            : kind === "429"
+              ? { status: 429 }
+              : kind === "reset"
+                ? { reset: true }
+                : kind === "timeout"
+                  ? { latencyMs: TIMEOUT_LATENCY_MS }
+                  : kind === "latency"
+                    ? { latencyMs: ADDED_LATENCY_MS }
+                    : { dropAfterApply: true };
         // A create is sent once (it is retried only on 429), so one fault is all it can meet; every other step
         // sends at least two matching requests (see runScenario), so a count of 2 is always used up.
         const count = endpoint === "createRunnerKey" && kind !== "429" ? 1 : pick([1, 2]);
@@ -165,6 +170,7 @@ async function runScenario(world: World, sc: Scenario): Promise<ScenarioResult> 
     try {
       value = await call();
     } catch (error) {
+      // eslint-disable-next-line preserve-caught-error -- the cause's message may hold a secret; only the redacted one may be printed.
       throw new Error(`${step} failed: ${redact((error as Error).message)}`);
     }
     const ms = Date.now() - t0;
@@ -308,7 +314,10 @@ async function runScenario(world: World, sc: Scenario): Promise<ScenarioResult> 
   // --- Invariants.
   const dump = await world.dump();
   const live = new Set([...state.values()].map((e) => e.id));
-  expect(dump.runners.filter((r) => !live.has(r.apiKeyId)), "runners no state knows").toEqual([]);
+  expect(
+    dump.runners.filter((r) => !live.has(r.apiKeyId)),
+    "runners no state knows",
+  ).toEqual([]);
   for (const [id, fate] of known) {
     const key = dump.apiKeys.find((k) => k.apiKeyId === id);
     expect(key, `key ${id} recorded in state exists`).toBeDefined();
@@ -318,7 +327,10 @@ async function runScenario(world: World, sc: Scenario): Promise<ScenarioResult> 
   }
   const orphans = dump.apiKeys.filter((k) => k.kind === "runner" && !known.has(k.apiKeyId));
   expect(orphans.length, "runner keys no state knows").toBe(expectedOrphans);
-  expect(orphans.filter((k) => k.runnerId !== null), "orphan keys with a runner").toEqual([]);
+  expect(
+    orphans.filter((k) => k.runnerId !== null),
+    "orphan keys with a runner",
+  ).toEqual([]);
   // Nothing the host said may contain a secret, and a 429 must never reach the user.
   const said = world.host.stderr();
   for (const secret of secrets) expect(said.includes(secret), "a secret in the host's output").toBe(false);
@@ -409,7 +421,10 @@ describe("faults that do not stop", () => {
 
     const timed = async (call: () => Promise<unknown>) => {
       const t0 = Date.now();
-      const error = (await call().then(() => undefined, (e: Error) => e)) as Error | undefined;
+      const error = (await call().then(
+        () => undefined,
+        (e: Error) => e,
+      )) as Error | undefined;
       return { error, ms: Date.now() - t0 };
     };
 

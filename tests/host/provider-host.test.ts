@@ -72,7 +72,11 @@ describe("SodaAgentKey through Pulumi's provider host", () => {
 
   it("rotates: a changed trigger is a delete-before-replace; a new period alone is no change", async () => {
     const created = await createAgentKey({ agentName: "rotating", rotationTriggers: { generation: "1" } });
-    const same = await host.diff(created.id, AGENT_URN, created.properties, { __provider: providers.agentKey, agentName: "rotating", rotationTriggers: { generation: "1" } });
+    const same = await host.diff(created.id, AGENT_URN, created.properties, {
+      __provider: providers.agentKey,
+      agentName: "rotating",
+      rotationTriggers: { generation: "1" },
+    });
     expect(same).toMatchObject({ changes: "none", replaces: [] });
     const next = { __provider: providers.agentKey, agentName: "rotating", rotationTriggers: { generation: "2" } };
     const diff = await host.diff(created.id, AGENT_URN, created.properties, next);
@@ -132,7 +136,10 @@ describe("SodaAgentKey through Pulumi's provider host", () => {
     await host.delete(created.id, AGENT_URN, created.properties);
     // The host's stderr arrives through a pipe: wait for the line rather than racing it.
     await host.waitForStderr(`(key ${created.id}) never registered`);
-    const warning = host.stderr().split("\n").find((line) => line.includes(`(key ${created.id}) never registered`));
+    const warning = host
+      .stderr()
+      .split("\n")
+      .find((line) => line.includes(`(key ${created.id}) never registered`));
     expect(warning).toMatch(/^warning: SodaAgentKey "unused" \(key [0-9a-f-]+\) never registered an agent, and Soda Cloud has no API to revoke/);
   });
 
@@ -145,7 +152,11 @@ describe("SodaAgentKey through Pulumi's provider host", () => {
   it("previews with unknowns: check and diff pass and make no request", async () => {
     const created = await createAgentKey({ agentName: "preview" });
     const requests = await requestsDuring(async () => {
-      const checked = await host.check(AGENT_URN, created.properties, { __provider: providers.agentKey, agentName: UNKNOWN, rotationTriggers: { image: UNKNOWN } });
+      const checked = await host.check(AGENT_URN, created.properties, {
+        __provider: providers.agentKey,
+        agentName: UNKNOWN,
+        rotationTriggers: { image: UNKNOWN },
+      });
       expect(checked.failures).toEqual([]);
       const diff = await host.diff(created.id, AGENT_URN, created.properties, { __provider: providers.agentKey, agentName: UNKNOWN });
       expect(diff).toMatchObject({ changes: "some", replaces: ["agentName"], deleteBeforeReplace: true });

@@ -56,17 +56,21 @@ beforeAll(() => {
 afterAll(() => project?.cleanup());
 
 describe("a consumer project type-checks every export", () => {
-  it.each(Object.entries(RESOLUTIONS))("under moduleResolution %s", (name, resolution) => {
-    const files = name === "node10" ? ["index.ts"] : ["index.ts", "index.mts"];
-    const tsconfig = { compilerOptions: { ...resolution, target: "es2020", strict: true, noEmit: true, types: ["node"] }, files };
-    fs.writeFileSync(path.join(project.dir, `tsconfig.${name}.json`), JSON.stringify(tsconfig));
-    const tsc = path.join(project.dir, "node_modules", "typescript", "bin", "tsc");
-    let output = "";
-    try {
-      execFileSync(process.execPath, [tsc, "-p", `tsconfig.${name}.json`], { cwd: project.dir, encoding: "utf8", stdio: "pipe" });
-    } catch (error) {
-      output = String((error as { stdout?: string }).stdout ?? error);
-    }
-    expect(output).toBe("");
-  }, 180_000);
+  it.each(Object.entries(RESOLUTIONS))(
+    "under moduleResolution %s",
+    (name, resolution) => {
+      const files = name === "node10" ? ["index.ts"] : ["index.ts", "index.mts"];
+      const tsconfig = { compilerOptions: { ...resolution, target: "es2020", strict: true, noEmit: true, types: ["node"] }, files };
+      fs.writeFileSync(path.join(project.dir, `tsconfig.${name}.json`), JSON.stringify(tsconfig));
+      const tsc = path.join(project.dir, "node_modules", "typescript", "bin", "tsc");
+      let output = "";
+      try {
+        execFileSync(process.execPath, [tsc, "-p", `tsconfig.${name}.json`], { cwd: project.dir, encoding: "utf8", stdio: "pipe" });
+      } catch (error) {
+        output = String((error as { stdout?: string }).stdout ?? error);
+      }
+      expect(output).toBe("");
+    },
+    180_000,
+  );
 });

@@ -9,7 +9,19 @@ import { API_KEY } from "../../provider/spec/api-key";
 import { CONFIG_KEYS } from "../../provider/settings";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
-import { emptyPb, enginePb, engineGrpc, fromStruct, grpc, providerGrpc, providerPb, toStruct, UNKNOWN, wrapSecret, isSecretWrapped } from "../support/pulumi-grpc";
+import {
+  emptyPb,
+  enginePb,
+  engineGrpc,
+  fromStruct,
+  grpc,
+  providerGrpc,
+  providerPb,
+  toStruct,
+  UNKNOWN,
+  wrapSecret,
+  isSecretWrapped,
+} from "../support/pulumi-grpc";
 
 /**
  * The plugin through the real provider protocol: its gRPC server in this process, called as the engine calls it,
@@ -24,7 +36,9 @@ afterEach(async () => {
 
 function call<Req, Res>(client: ResourceProviderClient, method: string, request: Req): Promise<Res> {
   return new Promise((resolve, reject) =>
-    (client as unknown as Record<string, (r: Req, cb: (e: GrpcJs.ServiceError | null, res: Res) => void) => void>)[method](request, (error, response) => (error ? reject(error) : resolve(response))),
+    (client as unknown as Record<string, (r: Req, cb: (e: GrpcJs.ServiceError | null, res: Res) => void) => void>)[method](request, (error, response) =>
+      error ? reject(error) : resolve(response),
+    ),
   );
 }
 
@@ -34,11 +48,18 @@ async function recordingEngine(): Promise<{ address: string; logs: { severity: n
   const server = new grpc.Server();
   server.addService(engineGrpc.EngineService, {
     log: (call: GrpcJs.ServerUnaryCall<InstanceType<typeof enginePb.LogRequest>, unknown>, callback: GrpcJs.sendUnaryData<unknown>) => {
-      logs.push({ severity: call.request.getSeverity(), message: call.request.getMessage(), urn: call.request.getUrn(), ephemeral: call.request.getEphemeral() });
+      logs.push({
+        severity: call.request.getSeverity(),
+        message: call.request.getMessage(),
+        urn: call.request.getUrn(),
+        ephemeral: call.request.getEphemeral(),
+      });
       callback(null, new emptyPb.Empty());
     },
   } as never);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   closers.push(() => new Promise((resolve) => server.tryShutdown(() => resolve())));
   return { address: `127.0.0.1:${port}`, logs };
 }
@@ -56,7 +77,9 @@ async function plugin(soda: EmulatorFixture, engineAddress?: string, through: "a
     await served.stop();
   });
   const configure = new providerPb.ConfigureRequest();
-  configure.setArgs(toStruct(through === "environment" ? {} : { host: soda.url, apiKeyId: soda.admin.apiKeyId, apiKeySecret: wrapSecret(soda.admin.apiKeySecret) }));
+  configure.setArgs(
+    toStruct(through === "environment" ? {} : { host: soda.url, apiKeyId: soda.admin.apiKeyId, apiKeySecret: wrapSecret(soda.admin.apiKeySecret) }),
+  );
   configure.setAcceptsecrets(true);
   const configured = await call<unknown, InstanceType<typeof providerPb.ConfigureResponse>>(client, "configure", configure);
   expect(configured.getAcceptsecrets()).toBe(true);
@@ -92,7 +115,13 @@ async function plugin(soda: EmulatorFixture, engineAddress?: string, through: "a
       const response = await call<unknown, InstanceType<typeof providerPb.DiffResponse>>(client, "diff", request);
       const detailed: Record<string, number> = {};
       response.getDetaileddiffMap().forEach((value, key) => (detailed[key] = value.getKind()));
-      return { changes: response.getChanges(), replaces: response.getReplacesList(), deleteBeforeReplace: response.getDeletebeforereplace(), detailed, hasDetailed: response.getHasdetaileddiff() };
+      return {
+        changes: response.getChanges(),
+        replaces: response.getReplacesList(),
+        deleteBeforeReplace: response.getDeletebeforereplace(),
+        detailed,
+        hasDetailed: response.getHasdetaileddiff(),
+      };
     },
     async update(type: string, id: string, olds: Props, news: Props) {
       const request = new providerPb.UpdateRequest();
@@ -143,7 +172,11 @@ describe("the plugin's schema", () => {
     const schema = JSON.parse(response.getSchema());
     expect(schema.name).toBe("soda");
     expect(Object.keys(schema.resources).sort()).toEqual(["soda:index:AgentKey", "soda:index:ApiKey"]);
-    expect(Object.keys(schema.config.variables).map((k) => `soda:${k}`).sort()).toEqual(Object.values(CONFIG_KEYS).sort());
+    expect(
+      Object.keys(schema.config.variables)
+        .map((k) => `soda:${k}`)
+        .sort(),
+    ).toEqual(Object.values(CONFIG_KEYS).sort());
     const undocumented: string[] = [];
     const visit = (where: string, props: Record<string, { description?: string }>) => {
       for (const [name, property] of Object.entries(props)) if (!property.description) undocumented.push(`${where}.${name}`);
@@ -175,7 +208,9 @@ describe("the plugin's provider configuration", () => {
     request.setOlds(toStruct({}));
     request.setNews(toStruct({ region: "mars", requestTimeoutMs: "5000" }));
     const response = await call<unknown, InstanceType<typeof providerPb.CheckResponse>>(client, "checkConfig", request);
-    expect(response.getFailuresList().map((f) => [f.getProperty(), f.getReason()])).toEqual([["region", expect.stringContaining('soda:region "mars" is not a Soda Cloud region')]]);
+    expect(response.getFailuresList().map((f) => [f.getProperty(), f.getReason()])).toEqual([
+      ["region", expect.stringContaining('soda:region "mars" is not a Soda Cloud region')],
+    ]);
   });
 });
 
@@ -228,19 +263,40 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     const inputs = (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-one", rotationPeriod: "90d" })).inputs;
     const created = await p.create(AGENT_KEY.pluginToken, inputs);
 
-    const same = await p.diff(AGENT_KEY.pluginToken, created.id, created.outs, (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-one", rotationPeriod: "90d" }, inputs)).inputs);
+    const same = await p.diff(
+      AGENT_KEY.pluginToken,
+      created.id,
+      created.outs,
+      (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-one", rotationPeriod: "90d" }, inputs)).inputs,
+    );
     expect(same).toMatchObject({ changes: DIFF_NONE, replaces: [], detailed: {} });
 
     const newPeriod = (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-one", rotationPeriod: "30d" }, inputs)).inputs;
     const periodDiff = await p.diff(AGENT_KEY.pluginToken, created.id, created.outs, newPeriod);
-    expect(periodDiff).toMatchObject({ changes: DIFF_SOME, replaces: [], hasDetailed: true, detailed: { rotationPeriod: PROPERTY_DIFF.UPDATE }, deleteBeforeReplace: true });
+    expect(periodDiff).toMatchObject({
+      changes: DIFF_SOME,
+      replaces: [],
+      hasDetailed: true,
+      detailed: { rotationPeriod: PROPERTY_DIFF.UPDATE },
+      deleteBeforeReplace: true,
+    });
     const updated = await p.update(AGENT_KEY.pluginToken, created.id, created.outs, newPeriod);
     expect(updated.rotationPeriod).toBe("30d");
     expect(updated.apiKeyId).toBe(created.id);
     expect(isSecretWrapped(updated.apiKeySecret)).toBe(true);
 
-    const renamed = await p.diff(AGENT_KEY.pluginToken, created.id, created.outs, (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-two", rotationPeriod: "90d" }, inputs)).inputs);
-    expect(renamed).toMatchObject({ changes: DIFF_SOME, replaces: ["agentName"], detailed: { agentName: PROPERTY_DIFF.UPDATE_REPLACE }, deleteBeforeReplace: true });
+    const renamed = await p.diff(
+      AGENT_KEY.pluginToken,
+      created.id,
+      created.outs,
+      (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-two", rotationPeriod: "90d" }, inputs)).inputs,
+    );
+    expect(renamed).toMatchObject({
+      changes: DIFF_SOME,
+      replaces: ["agentName"],
+      detailed: { agentName: PROPERTY_DIFF.UPDATE_REPLACE },
+      deleteBeforeReplace: true,
+    });
 
     const unknownName = await p.diff(AGENT_KEY.pluginToken, created.id, created.outs, { ...inputs, agentName: UNKNOWN });
     expect(unknownName.replaces).toEqual(["agentName"]);
@@ -251,7 +307,8 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     const [first, second] = [await plugin(eu), await plugin(us)];
     const a = await first.create(AGENT_KEY.pluginToken, (await first.check(AGENT_KEY.pluginToken, { agentName: "agent-eu" })).inputs);
     const b = await second.create(AGENT_KEY.pluginToken, (await second.check(AGENT_KEY.pluginToken, { agentName: "agent-us" })).inputs);
-    const runnerKeys = async (soda: EmulatorFixture) => (await soda.state()).apiKeys.filter((k: { kind: string }) => k.kind === "runner").map((k: { apiKeyId: string }) => k.apiKeyId);
+    const runnerKeys = async (soda: EmulatorFixture) =>
+      (await soda.state()).apiKeys.filter((k: { kind: string }) => k.kind === "runner").map((k: { apiKeyId: string }) => k.apiKeyId);
     expect(await runnerKeys(eu)).toEqual([a.id]);
     expect(await runnerKeys(us)).toEqual([b.id]);
     expect(a.outs.endpoint).toBe(eu.url);
@@ -263,7 +320,9 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     const p = await plugin(soda, undefined, "environment");
     const created = await p.create(AGENT_KEY.pluginToken, (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-env" })).inputs);
     expect(created.outs.endpoint).toBe(soda.url);
-    expect((await soda.state()).apiKeys.filter((k: { kind: string }) => k.kind === "runner").map((k: { apiKeyId: string }) => k.apiKeyId)).toEqual([created.id]);
+    expect((await soda.state()).apiKeys.filter((k: { kind: string }) => k.kind === "runner").map((k: { apiKeyId: string }) => k.apiKeyId)).toEqual([
+      created.id,
+    ]);
   });
 
   it("sends warnings to the engine's log at warning severity, attached to the resource", async () => {
@@ -272,7 +331,14 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     const p = await plugin(soda, engine.address);
     const created = await p.create(AGENT_KEY.pluginToken, (await p.check(AGENT_KEY.pluginToken, { agentName: "agent-one" })).inputs);
     await p.delete(AGENT_KEY.pluginToken, created.id, created.outs);
-    expect(engine.logs).toEqual([{ severity: enginePb.LogSeverity.WARNING, urn: p.urn(AGENT_KEY.pluginToken, "key"), message: expect.stringContaining("never registered an agent"), ephemeral: false }]);
+    expect(engine.logs).toEqual([
+      {
+        severity: enginePb.LogSeverity.WARNING,
+        urn: p.urn(AGENT_KEY.pluginToken, "key"),
+        message: expect.stringContaining("never registered an agent"),
+        ephemeral: false,
+      },
+    ]);
   });
 
   it("shows what a resource waits for as its passing status: ephemeral info on its own URN", async () => {
@@ -283,7 +349,9 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     const p = await plugin(soda, engine.address, "arguments", clock);
     // Eleven keys at once: Soda allows ten creates a minute, so one waits.
     await Promise.all(
-      Array.from({ length: 11 }, async (_, i) => p.create(AGENT_KEY.pluginToken, (await p.check(AGENT_KEY.pluginToken, { agentName: `agent-${i}` })).inputs, false, `key-${i}`)),
+      Array.from({ length: 11 }, async (_, i) =>
+        p.create(AGENT_KEY.pluginToken, (await p.check(AGENT_KEY.pluginToken, { agentName: `agent-${i}` })).inputs, false, `key-${i}`),
+      ),
     );
     const waited = "waited 60 s for Soda's limit of 10 agent creates per minute";
     await vi.waitFor(() => expect(engine.logs.map((l) => l.message)).toContain(waited), { timeout: 5_000, interval: 5 });
@@ -291,14 +359,19 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     expect(statuses.every((l) => l.severity === enginePb.LogSeverity.INFO)).toBe(true);
     expect(new Set(statuses.map((l) => l.urn)).size).toBe(1);
     expect(statuses[0].urn).toMatch(/^urn:pulumi:test::project::soda:index:AgentKey::key-\d+$/);
-    expect(statuses.map((l) => l.message)).toEqual([...Array.from({ length: 12 }, (_, i) => `waiting ${60 - i * 5} s for Soda's limit of 10 agent creates per minute`), waited]);
+    expect(statuses.map((l) => l.message)).toEqual([
+      ...Array.from({ length: 12 }, (_, i) => `waiting ${60 - i * 5} s for Soda's limit of 10 agent creates per minute`),
+      waited,
+    ]);
     expect(engine.logs.filter((l) => !l.ephemeral)).toEqual([]);
   });
 
   it("refuses an import, saying why", async () => {
     const soda = await emulator();
     const p = await plugin(soda);
-    await expect(p.read(AGENT_KEY.pluginToken, "3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93", {})).rejects.toThrow(/cannot be imported: Soda Cloud returns a key's secret only when the key is created/);
+    await expect(p.read(AGENT_KEY.pluginToken, "3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93", {})).rejects.toThrow(
+      /cannot be imported: Soda Cloud returns a key's secret only when the key is created/,
+    );
   });
 
   it("names the property of an invalid argument, and an unknown type token", async () => {
@@ -308,7 +381,9 @@ describe("soda:index:AgentKey through the plugin protocol", () => {
     await expect(p.check("soda:index:Nope", {})).rejects.toThrow(/has no resource type soda:index:Nope/);
     // A dynamic resource given the plugin's provider: what to do about that, not an upgrade that cannot help.
     const dynamic = await p.check("pulumi-nodejs:dynamic/soda:AgentKey", { agentName: "a" }).catch((e: Error) => e);
-    expect((dynamic as Error).message).toMatch(/^2 UNKNOWN: pulumi-nodejs:dynamic\/soda:AgentKey is a dynamic resource of the pulumi-soda-cloud npm package .* Remove the `provider` option that names a soda plugin provider from it/);
+    expect((dynamic as Error).message).toMatch(
+      /^2 UNKNOWN: pulumi-nodejs:dynamic\/soda:AgentKey is a dynamic resource of the pulumi-soda-cloud npm package .* Remove the `provider` option that names a soda plugin provider from it/,
+    );
     expect((dynamic as Error).message).not.toMatch(/upgrade/);
   });
 });
@@ -326,6 +401,11 @@ describe("soda:index:ApiKey through the plugin protocol", () => {
     expect(isSecretWrapped(created.outs.sodaCloudConfig)).toBe(true);
     expect(created.outs.organisationName).toBe("Emulated Organisation");
     const diff = await p.diff(API_KEY.pluginToken, created.id, created.outs, { ...checked.inputs, apiKeySecret: wrapSecret("other-secret") });
-    expect(diff).toMatchObject({ changes: DIFF_SOME, replaces: ["apiKeySecret"], detailed: { apiKeySecret: PROPERTY_DIFF.UPDATE_REPLACE }, deleteBeforeReplace: false });
+    expect(diff).toMatchObject({
+      changes: DIFF_SOME,
+      replaces: ["apiKeySecret"],
+      detailed: { apiKeySecret: PROPERTY_DIFF.UPDATE_REPLACE },
+      deleteBeforeReplace: false,
+    });
   });
 });

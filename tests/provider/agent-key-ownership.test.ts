@@ -54,7 +54,11 @@ describe("SodaAgentKey ownership", () => {
     expect((await provider.read(first.id, first.outs)).props).toMatchObject({ runnerId: "", registered: false });
     expect((await provider.read(second.id, second.outs)).props).toMatchObject({ runnerId: "", registered: false });
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(new RegExp(`^SodaAgentKey "twin" \\(key ${first.id}\\): agent "twin" \\(runner [0-9a-f-]+\\) was left alone because key ${second.id} of this stack has the same agent name`));
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `^SodaAgentKey "twin" \\(key ${first.id}\\): agent "twin" \\(runner [0-9a-f-]+\\) was left alone because key ${second.id} of this stack has the same agent name`,
+      ),
+    );
     for (const warning of warnings) expect(warning.length).toBeLessThan(400);
   });
 
@@ -89,7 +93,11 @@ describe("SodaAgentKey ownership", () => {
     await provider.delete(old.id, old.outs);
     expect(await runners()).toHaveLength(1);
     expect(await revoked(successor.id)).toBe(false);
-    expect(warnings).toEqual([expect.stringMatching(/^SodaAgentKey "rotating" \(key [0-9a-f-]+\): agent "rotating" \(runner [0-9a-f-]+\) was left alone because key [0-9a-f-]+ of this stack has the same agent name/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^SodaAgentKey "rotating" \(key [0-9a-f-]+\): agent "rotating" \(runner [0-9a-f-]+\) was left alone because key [0-9a-f-]+ of this stack has the same agent name/,
+      ),
+    ]);
   });
 
   it("a delete-first replacement revokes the old key and leaves the name free for the new one", async () => {
@@ -128,7 +136,11 @@ describe("SodaAgentKey ownership", () => {
     clock.advance(1_001);
     expect(await provider.read(id, props)).toEqual({});
     expect(warnings).toEqual([
-      expect.stringMatching(new RegExp(`^SodaAgentKey "dropped" \\(key ${id}\\): its agent \\(runner ${json.runner.id}\\) was deleted in Soda Cloud.*The next \`pulumi up\` creates a new key`)),
+      expect.stringMatching(
+        new RegExp(
+          `^SodaAgentKey "dropped" \\(key ${id}\\): its agent \\(runner ${json.runner.id}\\) was deleted in Soda Cloud.*The next \`pulumi up\` creates a new key`,
+        ),
+      ),
     ]);
   });
 });
@@ -153,7 +165,9 @@ describe("SodaAgentKey endpoint", () => {
       for (const attempt of [moved.read(id, outs), moved.delete(id, outs)]) {
         const error = (await attempt.catch((e: Error) => e)) as Error;
         expect(error.message).toMatch(
-          new RegExp(`^Soda Cloud \\(${env.url}\\) rejected the admin key .* The key lives there, but the config points at ${elsewhere.url}: set the old soda:host and admin key back and add \`--run-program\`\\.`),
+          new RegExp(
+            `^Soda Cloud \\(${env.url}\\) rejected the admin key .* The key lives there, but the config points at ${elsewhere.url}: set the old soda:host and admin key back and add \`--run-program\`\\.`,
+          ),
         );
         expect(error.message.indexOf(" Detail: ")).toBeLessThan(400);
         expect(error.message).not.toContain(elsewhere.admin.apiKeySecret);

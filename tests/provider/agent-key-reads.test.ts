@@ -47,7 +47,10 @@ async function inPool<T, R>(items: T[], parallel: number, work: (item: T, index:
 async function requestsDuring(action: () => Promise<unknown>): Promise<string[]> {
   const before = env.emulator.requests().length;
   await action();
-  return env.emulator.requests().slice(before).map((r) => `${r.method} ${r.path}`);
+  return env.emulator
+    .requests()
+    .slice(before)
+    .map((r) => `${r.method} ${r.path}`);
 }
 
 const adminHeaders = () => ({ authorization: `Basic ${Buffer.from(`${env.admin.apiKeyId}:${env.admin.apiKeySecret}`).toString("base64")}` });
@@ -75,28 +78,32 @@ afterEach(async () => {
 });
 
 describe("a refresh shares one list walk", () => {
-  it.each([10, 100, 1000])("refresh of %i keys: one request with runner ids not known, one with them known", async (count) => {
-    const keys = await upAndRegister(count, "fleet");
-    // Each refresh is a process of its own, its reads 8 at a time (the engine's default on 2 cores).
-    let first: Read[] = [];
-    const unknownIds = await requestsDuring(async () => {
-      const refresh = processLifecycle();
-      first = await inPool(keys, 8, (k) => refresh.read(k.id, k.outs));
-    });
-    expect(unknownIds).toEqual(["GET /api/v1/runners"]);
-    const runners = (await env.state()).runners as { id: string; name: string }[];
-    expect(first.map((r) => r.props?.runnerId)).toEqual(keys.map((k) => runners.find((r) => r.name === k.outs.agentName)!.id));
+  it.each([10, 100, 1000])(
+    "refresh of %i keys: one request with runner ids not known, one with them known",
+    async (count) => {
+      const keys = await upAndRegister(count, "fleet");
+      // Each refresh is a process of its own, its reads 8 at a time (the engine's default on 2 cores).
+      let first: Read[] = [];
+      const unknownIds = await requestsDuring(async () => {
+        const refresh = processLifecycle();
+        first = await inPool(keys, 8, (k) => refresh.read(k.id, k.outs));
+      });
+      expect(unknownIds).toEqual(["GET /api/v1/runners"]);
+      const runners = (await env.state()).runners as { id: string; name: string }[];
+      expect(first.map((r) => r.props?.runnerId)).toEqual(keys.map((k) => runners.find((r) => r.name === k.outs.agentName)!.id));
 
-    clock.advance(60_000);
-    let second: Read[] = [];
-    const knownIds = await requestsDuring(async () => {
-      const refresh = processLifecycle();
-      second = await inPool(first, 8, (r) => refresh.read(r.id!, r.props!));
-    });
-    expect(knownIds).toEqual(["GET /api/v1/runners"]);
-    expect(second).toEqual(first);
-    expect(warnings).toEqual([]);
-  }, 60_000);
+      clock.advance(60_000);
+      let second: Read[] = [];
+      const knownIds = await requestsDuring(async () => {
+        const refresh = processLifecycle();
+        second = await inPool(first, 8, (r) => refresh.read(r.id!, r.props!));
+      });
+      expect(knownIds).toEqual(["GET /api/v1/runners"]);
+      expect(second).toEqual(first);
+      expect(warnings).toEqual([]);
+    },
+    60_000,
+  );
 
   it("a runner absent from the list is confirmed with its own GET before its key is dropped", async () => {
     const [kept, vanished] = await upAndRegister(2, "confirm");

@@ -60,7 +60,9 @@ describe("SodaAgentKey lifecycle", () => {
     const provider = lifecycle();
     const { outs } = await provider.create({ agentName: "taken" });
     await env.register(outs, "taken");
-    await expect(provider.create({ agentName: "taken" })).rejects.toThrow(/^An agent named "taken" is already registered in Soda Cloud \(runner [0-9a-f-]+\), and agent names are unique/);
+    await expect(provider.create({ agentName: "taken" })).rejects.toThrow(
+      /^An agent named "taken" is already registered in Soda Cloud \(runner [0-9a-f-]+\), and agent names are unique/,
+    );
     expect((await env.state()).apiKeys.filter((k: { kind: string }) => k.kind === "runner")).toHaveLength(1);
   });
 
@@ -96,7 +98,12 @@ describe("SodaAgentKey lifecycle", () => {
     const before = requestCount();
     await provider.delete(id, props);
     // It reads the recorded runner first: only a runner that still has the key's agent name is deleted.
-    expect(env.emulator.requests().slice(before).map((r) => r.method)).toEqual(["GET", "DELETE"]);
+    expect(
+      env.emulator
+        .requests()
+        .slice(before)
+        .map((r) => r.method),
+    ).toEqual(["GET", "DELETE"]);
     const state = await env.state();
     expect(state.runners).toEqual([]);
     expect(state.apiKeys.find((k: { apiKeyId: string }) => k.apiKeyId === id).revoked).toBe(true);
@@ -167,13 +174,38 @@ describe("SodaAgentKey lifecycle", () => {
       // A new period alone changes nothing remote; reported as an update, the preview would show every output unknown.
       ["a longer period, not due", { ...news, rotationPeriod: "60d" }, 40 * 86_400_000, { changes: false, replaces: [], deleteBeforeReplace: true }],
       // Regression: refresh diffs the inputs stored by the last up; their check time, not the clock, decides.
-      ["due now, but not when check last ran", { ...news, __checkedAt: "2026-03-10T00:00:00.000Z" }, 40 * 86_400_000, { changes: false, replaces: [], deleteBeforeReplace: true }],
-      ["a period change that replaceOnChanges names, requested after creation", { ...news, rotationPeriod: "60d", __replaceOnChanges: ["rotationPeriod"], __replaceRequestedAt: "2026-03-02T00:00:00.000Z" }, 0, { changes: true, replaces: ["rotationPeriod"], deleteBeforeReplace: true }],
-      ["a replacement requested before this key was created", { ...news, __replaceOnChanges: ["rotationPeriod"], __replaceRequestedAt: "2026-02-01T00:00:00.000Z" }, 0, { changes: false, replaces: [], deleteBeforeReplace: true }],
+      [
+        "due now, but not when check last ran",
+        { ...news, __checkedAt: "2026-03-10T00:00:00.000Z" },
+        40 * 86_400_000,
+        { changes: false, replaces: [], deleteBeforeReplace: true },
+      ],
+      [
+        "a period change that replaceOnChanges names, requested after creation",
+        { ...news, rotationPeriod: "60d", __replaceOnChanges: ["rotationPeriod"], __replaceRequestedAt: "2026-03-02T00:00:00.000Z" },
+        0,
+        { changes: true, replaces: ["rotationPeriod"], deleteBeforeReplace: true },
+      ],
+      [
+        "a replacement requested before this key was created",
+        { ...news, __replaceOnChanges: ["rotationPeriod"], __replaceRequestedAt: "2026-02-01T00:00:00.000Z" },
+        0,
+        { changes: false, replaces: [], deleteBeforeReplace: true },
+      ],
       ["a trigger removed", { ...news, rotationTriggers: { v: "1" } }, 0, { changes: true, replaces: ["rotationTriggers"], deleteBeforeReplace: true }],
-      ["the period removed", { agentName: "a", rotationTriggers: { v: "1", w: "2" } }, 400 * 86_400_000, { changes: false, replaces: [], deleteBeforeReplace: true }],
+      [
+        "the period removed",
+        { agentName: "a", rotationTriggers: { v: "1", w: "2" } },
+        400 * 86_400_000,
+        { changes: false, replaces: [], deleteBeforeReplace: true },
+      ],
       ["an unknown name (preview)", { ...news, agentName: UNKNOWN }, 0, { changes: true, replaces: ["agentName"], deleteBeforeReplace: true }],
-      ["an unknown trigger (preview)", { ...news, rotationTriggers: { v: UNKNOWN } }, 0, { changes: true, replaces: ["rotationTriggers"], deleteBeforeReplace: true }],
+      [
+        "an unknown trigger (preview)",
+        { ...news, rotationTriggers: { v: UNKNOWN } },
+        0,
+        { changes: true, replaces: ["rotationTriggers"], deleteBeforeReplace: true },
+      ],
     ])("%s", async (_label, next, elapsed, expected) => {
       const provider = lifecycle();
       clock.advance(elapsed);
@@ -184,7 +216,10 @@ describe("SodaAgentKey lifecycle", () => {
 
   it("check makes no request and passes unknown values", async () => {
     const provider = lifecycle();
-    expect(await provider.check({}, { agentName: UNKNOWN, __provider: "p" })).toEqual({ inputs: { agentName: UNKNOWN, __provider: "p", __endpoint: env.url }, failures: [] });
+    expect(await provider.check({}, { agentName: UNKNOWN, __provider: "p" })).toEqual({
+      inputs: { agentName: UNKNOWN, __provider: "p", __endpoint: env.url },
+      failures: [],
+    });
     expect((await provider.check({}, { agentName: "" })).failures).toEqual([{ property: "agentName", reason: "must not be empty" }]);
     expect(requestCount()).toBe(0);
   });
@@ -203,8 +238,16 @@ describe("SodaAgentKey lifecycle", () => {
     lifecycle();
     const core = agentKeyLifecycle(ctx);
     const { id, outs } = await core.create({ agentName: "p", rotationPeriod: "30d" });
-    expect(await core.diff(id, outs, { agentName: "p", rotationPeriod: "60d" })).toEqual({ replaces: [], updates: ["rotationPeriod"], deleteBeforeReplace: true });
-    expect(await dynamicLifecycle(core).diff(id, outs, { agentName: "p", rotationPeriod: "60d" })).toEqual({ changes: false, replaces: [], deleteBeforeReplace: true });
+    expect(await core.diff(id, outs, { agentName: "p", rotationPeriod: "60d" })).toEqual({
+      replaces: [],
+      updates: ["rotationPeriod"],
+      deleteBeforeReplace: true,
+    });
+    expect(await dynamicLifecycle(core).diff(id, outs, { agentName: "p", rotationPeriod: "60d" })).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: true,
+    });
   });
 
   it("check refuses a key whose agentName another key of the stack claimed first, naming it", async () => {
@@ -237,9 +280,23 @@ describe("SodaAgentKey lifecycle", () => {
     const revoked = await env.newApiKey();
     await env.control("DELETE", `/__emulator/api-keys/${revoked.apiKeyId}`);
     const provider = lifecycle(revoked);
-    for (const attempt of [provider.create({ agentName: "x" }), provider.read("k", { stateVersion: 1, agentName: "x", apiKeyId: "k", apiKeySecret: "s", endpoint: env.url, createdAt: "2026-01-01T00:00:00.000Z", runnerId: "", registered: false })]) {
+    for (const attempt of [
+      provider.create({ agentName: "x" }),
+      provider.read("k", {
+        stateVersion: 1,
+        agentName: "x",
+        apiKeyId: "k",
+        apiKeySecret: "s",
+        endpoint: env.url,
+        createdAt: "2026-01-01T00:00:00.000Z",
+        runnerId: "",
+        registered: false,
+      }),
+    ]) {
       const error = await attempt.catch((e) => e);
-      expect(error.message).toMatch(/^Soda Cloud \(http:\/\/127\.0\.0\.1:\d+\) rejected the admin key SodaAgentKey uses \(soda:apiKeyId, else SODA_API_KEY_ID\): it is unknown, revoked, or of the other region\. Set a valid key/);
+      expect(error.message).toMatch(
+        /^Soda Cloud \(http:\/\/127\.0\.0\.1:\d+\) rejected the admin key SodaAgentKey uses \(soda:apiKeyId, else SODA_API_KEY_ID\): it is unknown, revoked, or of the other region\. Set a valid key/,
+      );
       // Either half may be the wrong one: the key id as much as its secret.
       expect(error.message).toContain("Set a valid key, id and secret: soda:apiKeyId and soda:apiKeySecret (or SODA_API_KEY_ID and SODA_API_KEY_SECRET).");
       expect(error.message.indexOf("Detail: ")).toBeLessThan(400);
@@ -249,14 +306,25 @@ describe("SodaAgentKey lifecycle", () => {
 
   it("explains a key without the agent permission (403)", async () => {
     const user = await env.newApiKey([]);
-    const error = await lifecycle(user).create({ agentName: "x" }).catch((e) => e);
+    const error = await lifecycle(user)
+      .create({ agentName: "x" })
+      .catch((e) => e);
     expect(error.message).toContain("MANAGE_DATASOURCES_AND_AGENTS");
     expect(error.message).not.toContain(user.apiKeySecret);
   });
 
   it("reads state of the first version and refuses state of a newer one", async () => {
     const provider = lifecycle();
-    const v1 = { stateVersion: 1, agentName: "old", apiKeyId: "k", apiKeySecret: "s", endpoint: env.url, createdAt: "2026-01-01T00:00:00.000Z", runnerId: "", registered: false };
+    const v1 = {
+      stateVersion: 1,
+      agentName: "old",
+      apiKeyId: "k",
+      apiKeySecret: "s",
+      endpoint: env.url,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      runnerId: "",
+      registered: false,
+    };
     expect(await provider.read("k", v1)).toEqual({ id: "k", props: v1 });
     await expect(provider.read("k", { ...v1, stateVersion: 2 })).rejects.toThrow(/newer pulumi-soda-cloud/);
   });

@@ -74,7 +74,10 @@ describe("SodaAgentRegistration", () => {
     const lines: string[] = [];
     const error = await agentRegistrationLifecycle(autoCtx.forResource({ status: (line) => lines.push(line) }))
       .create({ agentName: "silent-agent", apiKeyId: key.apiKeyId, endpoint: key.endpoint, timeoutSeconds: 30, namespace: "soda-agent" })
-      .then(() => undefined, (e: Error) => e);
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
     expect(auto.now() - started).toBe(30_000);
     expect(listRequests() - before).toBe(30_000 / REGISTRATION_POLL_MS + 1);
     expect(error?.message).toBe(
@@ -97,9 +100,14 @@ describe("SodaAgentRegistration", () => {
     expect(read.props).toMatchObject({ runnerId });
     const error = await agentRegistrationLifecycle(ctx)
       .create({ agentName: "shared-name", apiKeyId: "4d1e0c1e-0000-4000-8000-000000000001", endpoint: env.url })
-      .then(() => undefined, (e: Error) => e);
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
     expect(clock.pending()).toBe(0);
-    expect(error?.message).toContain(`The agent name "shared-name" is held in Soda Cloud by runner ${runnerId}, not by an agent with key 4d1e0c1e-0000-4000-8000-000000000001 (key ${other.apiKeyId} of this stack already recorded it)`);
+    expect(error?.message).toContain(
+      `The agent name "shared-name" is held in Soda Cloud by runner ${runnerId}, not by an agent with key 4d1e0c1e-0000-4000-8000-000000000001 (key ${other.apiKeyId} of this stack already recorded it)`,
+    );
   });
 
   it("refuses a timeout outside 1..86400 s, naming the property", async () => {
@@ -110,8 +118,20 @@ describe("SodaAgentRegistration", () => {
   it("is replaced by a new key and updated in place for a new timeout", async () => {
     const olds = { stateVersion: 1, agentName: "a", apiKeyId: "k1", endpoint: env.url, runnerId: "r", registeredAt: "2026-01-01T00:00:00.000Z" };
     const lifecycle = agentRegistrationLifecycle(ctx);
-    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k2", endpoint: env.url })).toEqual({ replaces: ["apiKeyId"], updates: [], deleteBeforeReplace: false });
-    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k1", endpoint: env.url, timeoutSeconds: 60 })).toEqual({ replaces: [], updates: ["timeoutSeconds"], deleteBeforeReplace: false });
-    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k1", endpoint: env.url })).toEqual({ replaces: [], updates: [], deleteBeforeReplace: false });
+    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k2", endpoint: env.url })).toEqual({
+      replaces: ["apiKeyId"],
+      updates: [],
+      deleteBeforeReplace: false,
+    });
+    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k1", endpoint: env.url, timeoutSeconds: 60 })).toEqual({
+      replaces: [],
+      updates: ["timeoutSeconds"],
+      deleteBeforeReplace: false,
+    });
+    expect(await lifecycle.diff("k1/r", olds, { agentName: "a", apiKeyId: "k1", endpoint: env.url })).toEqual({
+      replaces: [],
+      updates: [],
+      deleteBeforeReplace: false,
+    });
   });
 });

@@ -46,7 +46,9 @@ describe("SodaApiKey lifecycle", () => {
   it("explains a rejected key without echoing its secret", async () => {
     const key = await env.newApiKey();
     await env.control("DELETE", `/__emulator/api-keys/${key.apiKeyId}`);
-    const error = await lifecycle().create(key).catch((e) => e);
+    const error = await lifecycle()
+      .create(key)
+      .catch((e) => e);
     expect(error.message).toMatch(/does not accept API key .*revoked.*other region/);
     expect(error.message).not.toContain(key.apiKeySecret);
   });

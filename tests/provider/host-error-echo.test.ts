@@ -45,7 +45,11 @@ describe("the provider host's stderr echo of an error", () => {
   });
 
   it("stays with --logtostderr or -v (debugging wants its frames), and outside a provider host", async () => {
-    for (const argv of [[...HOST_ARGV, "--logtostderr"], [...HOST_ARGV, "-v=9"], [process.argv[0], "/some/script.js"]]) {
+    for (const argv of [
+      [...HOST_ARGV, "--logtostderr"],
+      [...HOST_ARGV, "-v=9"],
+      [process.argv[0], "/some/script.js"],
+    ]) {
       const { withoutHostEcho, printed } = await load(argv);
       const lifecycle = withoutHostEcho({ read: async () => Promise.reject(new Error("boom")) });
       await hostCall(() => lifecycle.read());

@@ -6,7 +6,6 @@ import { UNKNOWN } from "../../provider/unknowns";
 describe("key Secret name", () => {
   const lifecycle = keySecretNameLifecycle();
 
-
   it("is a DNS-1123 name per key", () => {
     expect(keySecretName("3F2A9C4E-0B1D-4C6E-9A7F-2D8E5B1C0A93")).toBe("soda-agent-apikey-3f2a9c4e0b1d");
     expect(imagePullSecretName("3F2A9C4E-0B1D-4C6E-9A7F-2D8E5B1C0A93")).toBe("soda-agent-registry-3f2a9c4e0b1d");

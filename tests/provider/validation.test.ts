@@ -18,8 +18,18 @@ describe("agent key inputs", () => {
     ["rotationPeriod without unit", { agentName: "a", rotationPeriod: "90" }, "rotationPeriod", /"90d"/],
     ["negative rotationPeriod", { agentName: "a", rotationPeriod: "-1d" }, "rotationPeriod", /not a rotation period/],
     ["rotationPeriod in words", { agentName: "a", rotationPeriod: "1 fortnight" }, "rotationPeriod", /not a rotation period/],
-    ["zero rotationPeriod", { agentName: "a", rotationPeriod: "0d" }, "rotationPeriod", /^is zero \("0d"\), which would rotate on every run; the shortest period is "1m"$/],
-    ["rotationPeriod over the cap", { agentName: "a", rotationPeriod: "1000000d" }, "rotationPeriod", /^is longer than the largest period accepted, 999999 of a unit/],
+    [
+      "zero rotationPeriod",
+      { agentName: "a", rotationPeriod: "0d" },
+      "rotationPeriod",
+      /^is zero \("0d"\), which would rotate on every run; the shortest period is "1m"$/,
+    ],
+    [
+      "rotationPeriod over the cap",
+      { agentName: "a", rotationPeriod: "1000000d" },
+      "rotationPeriod",
+      /^is longer than the largest period accepted, 999999 of a unit/,
+    ],
     ["rotationPeriod of another unit", { agentName: "a", rotationPeriod: "2w" }, "rotationPeriod", /whole number from 1 to 999999 followed by d, h or m/],
     ["rotationTriggers not a map", { agentName: "a", rotationTriggers: "x" }, "rotationTriggers", /map of strings/],
     // The argument, so the engine can show its value, and the entry inside it with what it got (the engine showed

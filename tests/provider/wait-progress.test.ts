@@ -85,7 +85,11 @@ describe("a pacer wait, on the row of the resource that waits", () => {
   it("eleven agent keys created at once: only the one held back for Soda's create limit says so, every few seconds, until it goes", async () => {
     const clock = new FakeClock("2026-03-01T00:00:00.000Z", true);
     env = await emulatorFixture({ clock });
-    ctx = new ProcessContext({ clock, env: { SODA_HOST: env.url, SODA_API_KEY_ID: env.admin.apiKeyId, SODA_API_KEY_SECRET: env.admin.apiKeySecret }, warn: () => undefined });
+    ctx = new ProcessContext({
+      clock,
+      env: { SODA_HOST: env.url, SODA_API_KEY_ID: env.admin.apiKeyId, SODA_API_KEY_SECRET: env.admin.apiKeySecret },
+      warn: () => undefined,
+    });
     const lines = new Map<string, string[]>();
     await Promise.all(
       Array.from({ length: 11 }, (_, i) => {

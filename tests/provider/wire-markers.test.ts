@@ -4,6 +4,10 @@ import { SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../../provider/wire-marker
 
 describe("Pulumi's wire markers", () => {
   it("are the ones @pulumi/pulumi puts on the wire", () => {
-    expect({ UNKNOWN, SPECIAL_SIG_KEY, SECRET_SIG }).toEqual({ UNKNOWN: pulumiRpc.unknownValue, SPECIAL_SIG_KEY: pulumiRpc.specialSigKey, SECRET_SIG: pulumiRpc.specialSecretSig });
+    expect({ UNKNOWN, SPECIAL_SIG_KEY, SECRET_SIG }).toEqual({
+      UNKNOWN: pulumiRpc.unknownValue,
+      SPECIAL_SIG_KEY: pulumiRpc.specialSigKey,
+      SECRET_SIG: pulumiRpc.specialSecretSig,
+    });
   });
 });

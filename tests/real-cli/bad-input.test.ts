@@ -6,7 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
-import { CASES, KEY_IDS, SECRETS, canariesIn, caseArgs, caseConfig, closedPortUrl, expectNames, type CaseEndpoints, type ConfigValue } from "../hardening/bad-input-cases";
+import {
+  CASES,
+  KEY_IDS,
+  SECRETS,
+  canariesIn,
+  caseArgs,
+  caseConfig,
+  closedPortUrl,
+  expectNames,
+  type CaseEndpoints,
+  type ConfigValue,
+} from "../hardening/bad-input-cases";
 import { diagnostics, engineRecordLeaks, lifecycleCalls, plainByProtocol, recordedRun } from "./engine-records";
 import { TSCONFIG, UP, pulumiYaml, realStack, skipReason } from "./real-stack";
 
@@ -39,7 +50,10 @@ let endpoints: CaseEndpoints;
 
 beforeAll(async () => {
   if (skipReason) return;
-  soda = await emulatorFixture({ adminKeys: [{ apiKeyId: KEY_IDS.admin, apiKeySecret: SECRETS.admin }], userKeys: [{ apiKeyId: KEY_IDS.user, apiKeySecret: SECRETS.user }] });
+  soda = await emulatorFixture({
+    adminKeys: [{ apiKeyId: KEY_IDS.admin, apiKeySecret: SECRETS.admin }],
+    userKeys: [{ apiKeyId: KEY_IDS.user, apiKeySecret: SECRETS.user }],
+  });
   endpoints = { url: soda.url, closedPortUrl: await closedPortUrl() };
 });
 
@@ -61,7 +75,11 @@ describe.skipIf(skipReason)("bad input through a Pulumi program and the real CLI
     it(`${c.name}: pulumi up fails with one error naming ${String(c.names)}`, async () => {
       const args = caseArgs(c);
       const { apiKeySecret, ...plainArgs } = args as { apiKeySecret?: unknown };
-      const config: Record<string, ConfigValue> = { ...caseConfig(c, endpoints), resource: c.resource, args: JSON.stringify(c.resource === "apiKey" ? plainArgs : args) };
+      const config: Record<string, ConfigValue> = {
+        ...caseConfig(c, endpoints),
+        resource: c.resource,
+        args: JSON.stringify(c.resource === "apiKey" ? plainArgs : args),
+      };
       if (c.resource === "apiKey") config.apiKeySecret = { secret: String(apiKeySecret) };
       // realStack's own emulator is left idle: the config points at this file's, which knows the cases' keys.
       const stack = await realStack({ files: PROGRAM_FILES, config });
@@ -69,16 +87,23 @@ describe.skipIf(skipReason)("bad input through a Pulumi program and the real CLI
       for (const [key, value] of Object.entries(c.config ?? {})) if (value === null) await stack.cli.run(["config", "rm", key]);
 
       const run = await recordedRun(stack, UP);
-      const account = run.output.split("\n").filter((line) => canariesIn(line).length === 0).join("\n");
+      const account = run.output
+        .split("\n")
+        .filter((line) => canariesIn(line).length === 0)
+        .join("\n");
       // Failed, not killed by the timeout.
       expect(run.code, account).toBeGreaterThan(0);
       // One error, against the resource; besides it, at most the engine's own "update failed" on the stack.
       const errors = diagnostics(run).filter((d) => d.severity === "error" && !(d.urn === "" && d.message.trim() === "update failed"));
-      expect(errors.map((d) => d.urn.split("::").pop()), account).toEqual(["bad-input"]);
+      expect(
+        errors.map((d) => d.urn.split("::").pop()),
+        account,
+      ).toEqual(["bad-input"]);
       const error = errors[0].message.trim();
       // A Check failure in the engine's words, which name the property and show its value (a secret's masked); a
       // setting's, of the resource as a whole.
-      if (c.stage === "check") expect(error).toMatch(new RegExp(`^\\S+ resource 'bad-input': property ${escaped(String(c.names))} value \\{.*\\} has a problem: `));
+      if (c.stage === "check")
+        expect(error).toMatch(new RegExp(`^\\S+ resource 'bad-input': property ${escaped(String(c.names))} value \\{.*\\} has a problem: `));
       else if (c.stage === "settings") expect(error).toMatch(/^\S+ resource 'bad-input' has a problem: /);
       // The value shown is the argument's own, never `{<nil>}` for an argument that was given.
       if (c.stage === "check" && String(c.names) in args) expect(error).not.toContain("<nil>");
@@ -102,7 +127,11 @@ describe.skipIf(skipReason)("bad input through a Pulumi program and the real CLI
 
       // No canary anywhere a user or a log could see, though the records hold the case's secret config where the
       // protocol carries it in plain text: a leak would have been seen.
-      const secretSlots = canariesIn(Object.values(config).map((value) => (typeof value === "string" ? "" : value.secret)).join("\n"));
+      const secretSlots = canariesIn(
+        Object.values(config)
+          .map((value) => (typeof value === "string" ? "" : value.secret))
+          .join("\n"),
+      );
       expect(canariesIn(plainByProtocol(run))).toEqual(expect.arrayContaining(secretSlots));
       expect(engineRecordLeaks(run, new Map(Object.entries(SECRETS).map(([slot, secret]) => [`${slot} canary`, secret])))).toEqual([]);
     });

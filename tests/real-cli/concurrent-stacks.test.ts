@@ -41,7 +41,10 @@ async function together(stacks: RealStack[], args: string[], operation: string):
   const results = await Promise.all(stacks.map((stack) => stack.cli.exec(args)));
   const seconds = (Date.now() - started) / 1000;
   results.forEach((result) => expect(result.code, result.output).toBe(0));
-  const requests = shared.emulator.requests().slice(before).filter((r) => r.operation === operation);
+  const requests = shared.emulator
+    .requests()
+    .slice(before)
+    .filter((r) => r.operation === operation);
   return { seconds, refused: requests.filter((r) => r.status === 429).length, accepted: requests.filter((r) => r.status === 200).length };
 }
 
@@ -56,7 +59,12 @@ describe.skipIf(skipReason)("stacks that share a Soda organisation, through the 
       stacks.push(
         await realStack({
           sharedEmulator: soda,
-          files: { "Pulumi.yaml": pulumiYaml(`soda-shared-org-${i}`), "index.ts": program(i), "tsconfig.json": TSCONFIG, "package.json": `{"name":"soda-shared-org-${i}","main":"index.ts"}` },
+          files: {
+            "Pulumi.yaml": pulumiYaml(`soda-shared-org-${i}`),
+            "index.ts": program(i),
+            "tsconfig.json": TSCONFIG,
+            "package.json": `{"name":"soda-shared-org-${i}","main":"index.ts"}`,
+          },
           config: { "soda:rateWindowMs": String(WINDOW_MS) },
         }),
       );
@@ -64,7 +72,9 @@ describe.skipIf(skipReason)("stacks that share a Soda organisation, through the 
 
     const up = await together(stacks, UP, "createRunnerKey");
     const total = STACKS * KEYS;
-    console.log(`concurrent up: ${total} keys in ${up.seconds.toFixed(1)} s (floor ${floorSeconds(total)} s, ${(up.seconds / floorSeconds(total)).toFixed(2)}x), ${up.refused} answers 429`);
+    console.log(
+      `concurrent up: ${total} keys in ${up.seconds.toFixed(1)} s (floor ${floorSeconds(total)} s, ${(up.seconds / floorSeconds(total)).toFixed(2)}x), ${up.refused} answers 429`,
+    );
     // Every key minted once, each recorded by exactly one stack.
     expect(up.accepted).toBe(total);
     const recorded = (await Promise.all(stacks.map(recordedKeyIds))).flat();
@@ -81,7 +91,9 @@ describe.skipIf(skipReason)("stacks that share a Soda organisation, through the 
     }
 
     const down = await together(stacks, DESTROY, "deleteRunner");
-    console.log(`concurrent destroy: ${total} runners in ${down.seconds.toFixed(1)} s (floor ${floorSeconds(total)} s, ${(down.seconds / floorSeconds(total)).toFixed(2)}x), ${down.refused} answers 429`);
+    console.log(
+      `concurrent destroy: ${total} runners in ${down.seconds.toFixed(1)} s (floor ${floorSeconds(total)} s, ${(down.seconds / floorSeconds(total)).toFixed(2)}x), ${down.refused} answers 429`,
+    );
     expect(down.accepted).toBe(total);
     const view = await sodaView(stacks[0]);
     expect(view.runners).toEqual([]);

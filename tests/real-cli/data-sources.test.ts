@@ -37,7 +37,10 @@ describe.skipIf(skipReason)("an agent that serves data sources, through the real
     // One error, on the key (the CLI shows it on the key's row and under Diagnostics), besides the engine's own
     // "update failed"; never echoed on the stack with JavaScript frames.
     const errors = diagnostics(run).filter((d) => d.severity === "error" && d.message.trim() !== "update failed");
-    expect(errors.map((d) => d.urn.split("::").pop()), failed).toEqual(["agent"]);
+    expect(
+      errors.map((d) => d.urn.split("::").pop()),
+      failed,
+    ).toEqual(["agent"]);
     expect(errors[0].message).toContain(message);
     expect(failed).not.toContain("Error: Soda Cloud refused");
     expect(failed).not.toMatch(/^\s*at .*:\d+:\d+\)?$/m);

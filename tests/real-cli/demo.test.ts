@@ -14,7 +14,9 @@ describe.skipIf(skipReason)("npm run demo with the real pulumi CLI", () => {
     expect(text).toMatch(/The agent registered as runner [0-9a-f]{8}…/);
     expect(text).toMatch(/agent-key: registered = true/);
     expect(text).toMatch(/deleted original[\s\S]*created replacement/);
-    expect(text).toMatch(/Diagnostics:\s+pulumi:pulumi:Stack \(soda-cloud-quickstart-demo\):\s+warning: SodaApiKey \(key [0-9a-f-]+\): Soda Cloud has no API to revoke API keys/);
+    expect(text).toMatch(
+      /Diagnostics:\s+pulumi:pulumi:Stack \(soda-cloud-quickstart-demo\):\s+warning: SodaApiKey \(key [0-9a-f-]+\): Soda Cloud has no API to revoke API keys/,
+    );
     expect(lines.filter((l) => l.includes("Soda Cloud (emulator) now has:")).at(-1)).toMatch(/\(revoked\), agent key [0-9a-f]{8}… \(revoked\); no runners\./);
     expect(text).toMatch(/Stopped the emulator and removed its temp dir\./);
     // Secrets are 54 URL-safe characters; none may be printed.

@@ -16,8 +16,16 @@ describe.skipIf(skipReason)("a key lives at its endpoint, through the real pulum
       await registerAgent(stack);
       await stack.cli.run(REFRESH);
       const { apiKeyId } = await agentKeyOf(stack);
-      const oldSettings = { "soda:host": stack.soda.url, "soda:apiKeyId": stack.soda.admin.apiKeyId, "soda:apiKeySecret": { secret: stack.soda.admin.apiKeySecret } };
-      const newSettings = { "soda:host": elsewhere.url, "soda:apiKeyId": elsewhere.admin.apiKeyId, "soda:apiKeySecret": { secret: elsewhere.admin.apiKeySecret } };
+      const oldSettings = {
+        "soda:host": stack.soda.url,
+        "soda:apiKeyId": stack.soda.admin.apiKeyId,
+        "soda:apiKeySecret": { secret: stack.soda.admin.apiKeySecret },
+      };
+      const newSettings = {
+        "soda:host": elsewhere.url,
+        "soda:apiKeyId": elsewhere.admin.apiKeyId,
+        "soda:apiKeySecret": { secret: elsewhere.admin.apiKeySecret },
+      };
       await stack.cli.setConfig(newSettings);
 
       const moved = `SodaAgentKey "scenario-agent" (key ${apiKeyId}) was created at ${stack.soda.url}, but soda:host now points at ${elsewhere.url}. A key lives where it was created.`;
@@ -51,7 +59,14 @@ const config = new pulumi.Config();
 const key = new SodaApiKey("api", { apiKeyId: config.require("apiKeyId"), apiKeySecret: config.requireSecret("apiKeySecret") });
 export const endpoint = key.endpoint;
 `;
-    const stack = await realStack({ files: { "Pulumi.yaml": pulumiYaml("soda-api-endpoint"), "index.ts": program, "tsconfig.json": TSCONFIG, "package.json": '{"name":"soda-api-endpoint","main":"index.ts"}' } });
+    const stack = await realStack({
+      files: {
+        "Pulumi.yaml": pulumiYaml("soda-api-endpoint"),
+        "index.ts": program,
+        "tsconfig.json": TSCONFIG,
+        "package.json": '{"name":"soda-api-endpoint","main":"index.ts"}',
+      },
+    });
     const user = await stack.soda.newApiKey([]);
     // The same key known to a second Soda Cloud, so that only the endpoint differs.
     const elsewhere = await emulatorFixture({ userKeys: [user] });
@@ -83,7 +98,9 @@ export const endpoint = key.endpoint;
     for (const key of Object.keys(environment)) delete stack.cli.env[key];
     const preview = await stack.cli.fail(["preview", "--non-interactive", "--diff"]);
     const url = stack.soda.url.replace(/[.]/g, "\\.");
-    expect(preview).toMatch(new RegExp(`(SodaAgentKey|SodaApiKey): no Soda Cloud endpoint is configured \\(soda:host, soda:region or SODA_HOST\\), and this key lives at ${url}\\.`));
+    expect(preview).toMatch(
+      new RegExp(`(SodaAgentKey|SodaApiKey): no Soda Cloud endpoint is configured \\(soda:host, soda:region or SODA_HOST\\), and this key lives at ${url}\\.`),
+    );
     expect(preview).toContain(`\`pulumi config set soda:host ${stack.soda.url}\``);
     expect(preview).not.toMatch(/replace/);
     expect(preview).not.toMatch(/^\s*at .*:\d+:\d+\)?$/m);

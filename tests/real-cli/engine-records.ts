@@ -130,11 +130,16 @@ export function plainByProtocol(run: RecordedRun): string {
 export function engineRecordLeaks(run: RecordedRun, secrets: Map<string, string>): string[] {
   const places: [string, string[]][] = [
     ["the CLI's output", [run.output]],
-    ["the program's messages to the engine and the answers, outside secret wrappers", callsOf(run, "ResourceMonitor").flatMap((call) => plaintextStrings([call.request, call.response]))],
+    [
+      "the program's messages to the engine and the answers, outside secret wrappers",
+      callsOf(run, "ResourceMonitor").flatMap((call) => plaintextStrings([call.request, call.response])),
+    ],
     ["a gRPC error", run.grpc.flatMap((call) => call.errors ?? [])],
     ["the engine's events", run.events.filter((event) => !isSdkTraceEvent(event)).map((event) => JSON.stringify(event))],
   ];
-  return places.flatMap(([place, texts]) => [...secrets].filter(([, secret]) => texts.some((text) => text.includes(secret))).map(([name]) => `${place} holds the ${name}`));
+  return places.flatMap(([place, texts]) =>
+    [...secrets].filter(([, secret]) => texts.some((text) => text.includes(secret))).map(([name]) => `${place} holds the ${name}`),
+  );
 }
 
 function isSdkTraceEvent(event: Record<string, any>): boolean {

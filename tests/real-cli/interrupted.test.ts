@@ -12,7 +12,12 @@ const PROGRAM = `import { SodaAgentKey } from "pulumi-soda-cloud";
 
 export const keyIds = Array.from({ length: ${KEYS} }, (_, i) => new SodaAgentKey(\`key-\${i}\`, { agentName: \`interrupted-agent-\${i}\` }).apiKeyId);
 `;
-const FILES = { "Pulumi.yaml": pulumiYaml("soda-interrupted"), "index.ts": PROGRAM, "tsconfig.json": TSCONFIG, "package.json": '{"name":"soda-interrupted","main":"index.ts"}' };
+const FILES = {
+  "Pulumi.yaml": pulumiYaml("soda-interrupted"),
+  "index.ts": PROGRAM,
+  "tsconfig.json": TSCONFIG,
+  "package.json": '{"name":"soda-interrupted","main":"index.ts"}',
+};
 
 /** Polls `check` every 100 ms until it holds; fails after `timeoutMs` saying what it waited for. */
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -37,7 +42,9 @@ async function holdCreates(stack: RealStack): Promise<() => Promise<number>> {
 /** The agent keys the stack's state records, by id. */
 async function recordedKeyIds(stack: RealStack): Promise<string[]> {
   const state = await stack.cli.exportState();
-  return (state.deployment.resources ?? []).filter((r) => r.type.endsWith("soda:AgentKey") && r.outputs?.apiKeyId !== undefined).map((r) => String(r.outputs?.apiKeyId));
+  return (state.deployment.resources ?? [])
+    .filter((r) => r.type.endsWith("soda:AgentKey") && r.outputs?.apiKeyId !== undefined)
+    .map((r) => String(r.outputs?.apiKeyId));
 }
 
 /** Runner keys Soda minted, and those of them not revoked. */

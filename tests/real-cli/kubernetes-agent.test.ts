@@ -91,7 +91,11 @@ const EU_REGISTRY = "registry.cloud.soda.io";
 type Pull = { agentKey: true } | { credentials: { apiKeyId: string; apiKeySecret: string } } | { own: string };
 
 /** What a deployed key looks like in the cluster, checked from the API server's objects. */
-async function expectDeployed(stack: RealStack, namespace: string, pull: Pull = { agentKey: true }): Promise<{ keyId: string; secretName: string; pullSecretName: string; podTemplate: string }> {
+async function expectDeployed(
+  stack: RealStack,
+  namespace: string,
+  pull: Pull = { agentKey: true },
+): Promise<{ keyId: string; secretName: string; pullSecretName: string; podTemplate: string }> {
   const key = await agentKeyOf(stack);
   const outputs = await stack.cli.outputs();
   const secretName = outputs.secretName as string;
@@ -129,18 +133,26 @@ async function expectDeployed(stack: RealStack, namespace: string, pull: Pull = 
   const forms = keys.flatMap((k) => [k.apiKeySecret, Buffer.from(k.apiKeySecret).toString("base64"), loginFor(k).auth]);
   for (const file of filesUnder(stack.cli.backendDir)) {
     const text = fs.readFileSync(file, "utf8");
-    expect(forms.some((form) => text.includes(form)), file).toBe(false);
+    expect(
+      forms.some((form) => text.includes(form)),
+      file,
+    ).toBe(false);
   }
   return { keyId: key.apiKeyId, secretName, pullSecretName: pullSecretNames[0], podTemplate: JSON.stringify(deployment.spec.template) };
 }
-
 
 describe.skipIf(skipReason || kubernetesSkipReason)("SodaAgent on a real Kubernetes API server", () => {
   it("up, four ways to rotate, destroy: the agent rolls onto each new key and no object points at a missing Secret", async () => {
     const namespace = "soda-rotation";
     const stack = await kubeStack(cluster, {
       files: agentProgram(),
-      config: { namespace, chartPath: FIXTURE_CHART, rotationPeriod: "30d", waitForAgentSeconds: "120", ...(replacementTriggerWorks ? { replacementTrigger: "1" } : {}) },
+      config: {
+        namespace,
+        chartPath: FIXTURE_CHART,
+        rotationPeriod: "30d",
+        waitForAgentSeconds: "120",
+        ...(replacementTriggerWorks ? { replacementTrigger: "1" } : {}),
+      },
     });
     const agent = simulatedAgent(cluster, stack, namespace);
     try {
@@ -168,7 +180,14 @@ describe.skipIf(skipReason || kubernetesSkipReason)("SodaAgent on a real Kuberne
             return upWithLog(stack, "rotationPeriod");
           },
         ],
-        ...(replacementTriggerWorks ? [["replacementTrigger", async () => (await stack.cli.setConfig({ replacementTrigger: "2" }), upWithLog(stack, "replacementTrigger"))] as [string, () => Promise<{ output: string; steps: string[] }>]] : []),
+        ...(replacementTriggerWorks
+          ? [
+              ["replacementTrigger", async () => (await stack.cli.setConfig({ replacementTrigger: "2" }), upWithLog(stack, "replacementTrigger"))] as [
+                string,
+                () => Promise<{ output: string; steps: string[] }>,
+              ],
+            ]
+          : []),
         [
           "pulumi up --replace",
           async () => {
@@ -228,14 +247,18 @@ describe.skipIf(skipReason || kubernetesSkipReason)("SodaAgent on a real Kuberne
       const log = path.join(eventLogDir, "failed-rotation.jsonl");
       const failed = await stack.cli.exec([...UP, "--event-log", log]);
       expect(failed.code).not.toBe(0);
-      expect(failed.stdout + failed.stderr).toContain(`Soda Cloud refused to delete agent "k8s-agent" (runner ${runner.id}), which would revoke its key: it is in use`);
+      expect(failed.stdout + failed.stderr).toContain(
+        `Soda Cloud refused to delete agent "k8s-agent" (runner ${runner.id}), which would revoke its key: it is in use`,
+      );
       process.stderr.write(`kubernetes: steps of the failed rotation: ${eventLogSteps(log).join(" | ")}\n`);
       // Nothing moved: the old key is live, its runner there, and the cluster still runs it from its Secret.
       expect(await liveRunnerKeys(stack)).toEqual([before.keyId]);
       expect((await sodaView(stack)).runners.map((r) => r.id)).toEqual([runner.id]);
       expect(await keySecrets(namespace)).toEqual([before.secretName]);
       expect(await pullSecrets(namespace)).toEqual([before.pullSecretName]);
-      expect(registryLogins(await kubeObject(cluster, `/api/v1/namespaces/${namespace}/secrets/${before.pullSecretName}`))).toEqual({ [EU_REGISTRY]: loginFor(beforeKey) });
+      expect(registryLogins(await kubeObject(cluster, `/api/v1/namespaces/${namespace}/secrets/${before.pullSecretName}`))).toEqual({
+        [EU_REGISTRY]: loginFor(beforeKey),
+      });
       expect(await dangling(namespace)).toEqual([]);
       const deployment = await kubeObject(cluster, `/apis/apps/v1/namespaces/${namespace}/deployments/${AGENT_DEPLOYMENT}`);
       expect(JSON.stringify(deployment.spec.template)).toBe(before.podTemplate);
@@ -255,7 +278,12 @@ describe.skipIf(skipReason || kubernetesSkipReason)("SodaAgent on a real Kuberne
 
   it("pulls with the user's own registry credentials, or through a pull Secret the user manages for a mirror; neither moves when the key rotates", async () => {
     /** Up, a rotation by `rotationTriggers`, destroy; the pull Secret stays what the user said throughout. */
-    async function rotateKeepingPull(namespace: string, config: Record<string, string | { secret: string }>, pull: Pull, check: (deployment: any) => void): Promise<void> {
+    async function rotateKeepingPull(
+      namespace: string,
+      config: Record<string, string | { secret: string }>,
+      pull: Pull,
+      check: (deployment: any) => void,
+    ): Promise<void> {
       const stack = await kubeStack(cluster, { files: agentProgram(), config: { namespace, chartPath: FIXTURE_CHART, waitForAgentSeconds: "120", ...config } });
       const agent = simulatedAgent(cluster, stack, namespace);
       try {
@@ -281,22 +309,32 @@ describe.skipIf(skipReason || kubernetesSkipReason)("SodaAgent on a real Kuberne
 
     // A Soda API key of the user's for the registry (the chart's imageCredentials), as Profile > API Keys makes one.
     const credentials = { apiKeyId: "6a1f0c2e-5b7d-4e3a-9c8f-1d2e3f4a5b6c", apiKeySecret: "canary-registry-secret-Zq81" };
-    await rotateKeepingPull("soda-image-credentials", { imageCredentialsId: credentials.apiKeyId, imageCredentialsSecret: { secret: credentials.apiKeySecret } }, { credentials }, (deployment) => {
-      expect(deployment.spec.template.spec.containers[0].image).toBe(`${EU_REGISTRY}/sodadata/agent-orchestrator:0.0.0`);
-    });
+    await rotateKeepingPull(
+      "soda-image-credentials",
+      { imageCredentialsId: credentials.apiKeyId, imageCredentialsSecret: { secret: credentials.apiKeySecret } },
+      { credentials },
+      (deployment) => {
+        expect(deployment.spec.template.spec.containers[0].image).toBe(`${EU_REGISTRY}/sodadata/agent-orchestrator:0.0.0`);
+      },
+    );
 
     // A mirror with a pull Secret of the program's own; the components' images point at the mirror.
     const mirror = "mirror.example.com:5000/soda";
     const login = { username: "robot", password: "canary-mirror-password-51", auth: Buffer.from("robot:canary-mirror-password-51").toString("base64") };
-    await rotateKeepingPull("soda-mirror", { registry: mirror, ownPullSecret: "mirror-pull", ownPullSecretConfig: { secret: JSON.stringify({ auths: { [mirror]: login } }) } }, { own: "mirror-pull" }, (deployment) => {
-      const container = deployment.spec.template.spec.containers[0];
-      expect(container.image).toBe(`${mirror}/sodadata/agent-orchestrator:0.0.0`);
-      const env = Object.fromEntries((container.env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
-      expect(env).toMatchObject({
-        SODA_SCAN_LAUNCHER_IMAGE: `${mirror}/sodadata/soda-scan-launcher`,
-        SODA_CONTRACT_LAUNCHER_IMAGE: `${mirror}/sodadata/soda-contract-launcher`,
-        SODA_HOOKS_IMAGE: `${mirror}/sodadata/soda-agent-utils`,
-      });
-    });
+    await rotateKeepingPull(
+      "soda-mirror",
+      { registry: mirror, ownPullSecret: "mirror-pull", ownPullSecretConfig: { secret: JSON.stringify({ auths: { [mirror]: login } }) } },
+      { own: "mirror-pull" },
+      (deployment) => {
+        const container = deployment.spec.template.spec.containers[0];
+        expect(container.image).toBe(`${mirror}/sodadata/agent-orchestrator:0.0.0`);
+        const env = Object.fromEntries((container.env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+        expect(env).toMatchObject({
+          SODA_SCAN_LAUNCHER_IMAGE: `${mirror}/sodadata/soda-scan-launcher`,
+          SODA_CONTRACT_LAUNCHER_IMAGE: `${mirror}/sodadata/soda-contract-launcher`,
+          SODA_HOOKS_IMAGE: `${mirror}/sodadata/soda-agent-utils`,
+        });
+      },
+    );
   });
 });

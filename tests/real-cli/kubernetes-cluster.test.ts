@@ -96,14 +96,19 @@ describe.skipIf(kubernetesSkip)("a throwaway Kubernetes API server through the r
     const exported = JSON.stringify(state);
     for (const [name, value] of Object.entries({ canary, base64Canary: Buffer.from(canary).toString("base64"), token: kube.token })) {
       expect(exported.includes(value), `${name} in stack export`).toBe(false);
-      expect(plaintextStrings(state.deployment).some((s) => s.includes(value)), `${name} in plain text in the state`).toBe(false);
+      expect(
+        plaintextStrings(state.deployment).some((s) => s.includes(value)),
+        `${name} in plain text in the state`,
+      ).toBe(false);
       expect(up.includes(value), `${name} in the output of up`).toBe(false);
     }
 
     // The controller-manager turns the Deployment into a ReplicaSet, and a new pod template into a second one.
     const replicaSetImages = async () => {
       const list = await kube.get("/apis/apps/v1/namespaces/soda-smoke/replicasets");
-      return (list.body.items as { spec: { template: { spec: { containers: { image: string }[] } } } }[]).map((rs) => rs.spec.template.spec.containers[0].image).sort();
+      return (list.body.items as { spec: { template: { spec: { containers: { image: string }[] } } } }[])
+        .map((rs) => rs.spec.template.spec.containers[0].image)
+        .sort();
     };
     await vi.waitFor(async () => expect(await replicaSetImages()).toEqual(["soda-agent:1"]), { timeout: 30_000, interval: 200 });
     await cli.setConfig({ imageTag: "2" });

@@ -2,7 +2,18 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKubeCluster, type KubeCluster } from "../support/kube-cluster";
 import { repoRoot } from "../support/project-dir";
-import { AGENT_DEPLOYMENT, FIXTURE_CHART, agentProgram, kubeList, kubeObject, kubeStack, kubernetesBin, kubernetesSkipReason, secretRefs, simulatedAgent } from "./kubernetes-stack";
+import {
+  AGENT_DEPLOYMENT,
+  FIXTURE_CHART,
+  agentProgram,
+  kubeList,
+  kubeObject,
+  kubeStack,
+  kubernetesBin,
+  kubernetesSkipReason,
+  secretRefs,
+  simulatedAgent,
+} from "./kubernetes-stack";
 import { DESTROY, REFRESH, UP, liveRunnerKeys, skipReason, sodaView, storedOutputs } from "./real-stack";
 
 /**
@@ -29,7 +40,9 @@ describe.skipIf(skipReason || kubernetesSkipReason)("waitForAgent on a real API 
     const keyId = (await storedOutputs(stack, "AgentKey"))?.apiKeyId;
     expect(keyId).toEqual(expect.any(String));
     expect(failed.stdout + failed.stderr).toMatch(
-      new RegExp(`No agent registered with Soda Cloud \\(${stack.soda.url.replace(/[.]/g, "\\.")}\\) as "k8s-agent" with key [0-9a-f-]+ within 5 s\\. Look at the agent's pods: \`kubectl get pods -n ${namespace}\``),
+      new RegExp(
+        `No agent registered with Soda Cloud \\(${stack.soda.url.replace(/[.]/g, "\\.")}\\) as "k8s-agent" with key [0-9a-f-]+ within 5 s\\. Look at the agent's pods: \`kubectl get pods -n ${namespace}\``,
+      ),
     );
     // Everything before the wait is deployed: the agent can still come up, and the next `up` waits again.
     const deployment = await kubeObject(cluster, `/apis/apps/v1/namespaces/${namespace}/deployments/${AGENT_DEPLOYMENT}`);

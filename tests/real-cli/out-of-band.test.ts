@@ -7,7 +7,10 @@ let stack: RealStack | undefined;
 /** Soda's REST API with the emulator's admin key, as a user in the Soda Cloud UI would act. */
 async function sodaApi(method: string, route: string): Promise<number> {
   const { apiKeyId, apiKeySecret } = stack!.soda.admin;
-  const response = await fetch(`${stack!.soda.url}${route}`, { method, headers: { authorization: `Basic ${Buffer.from(`${apiKeyId}:${apiKeySecret}`).toString("base64")}` } });
+  const response = await fetch(`${stack!.soda.url}${route}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from(`${apiKeyId}:${apiKeySecret}`).toString("base64")}` },
+  });
   await response.text();
   return response.status;
 }
@@ -23,7 +26,11 @@ describe.skipIf(skipReason)("out-of-band changes and failures through the real p
     const refresh = await stack.cli.run(REFRESH);
     expect(refresh).toMatch(/- 1 deleted/);
     // It says what it found and what the next up does.
-    expect(refresh).toMatch(new RegExp(`its agent \\(runner ${runnerId}\\) was deleted in Soda Cloud, which revoked the key, so refresh removed the key from the stack\\. The next \`pulumi up\` creates a new key`));
+    expect(refresh).toMatch(
+      new RegExp(
+        `its agent \\(runner ${runnerId}\\) was deleted in Soda Cloud, which revoked the key, so refresh removed the key from the stack\\. The next \`pulumi up\` creates a new key`,
+      ),
+    );
     expect(await storedOutputs(stack, "AgentKey")).toBeUndefined();
     expect(await stack.cli.run(UP)).toMatch(/\+ 1 created/);
     expect(await liveRunnerKeys(stack)).toEqual([(await agentKeyOf(stack)).apiKeyId]);
@@ -39,7 +46,11 @@ describe.skipIf(skipReason)("out-of-band changes and failures through the real p
     const refresh = await stack.cli.run(REFRESH);
     expect(refresh).toMatch(/- 1 deleted/);
     // The refresh already says a new key is needed: the next preview shows a plain create.
-    expect(refresh).toMatch(new RegExp(`SodaApiKey \\(key ${user.apiKeyId}\\): Soda Cloud \\(${stack.soda.url}\\) no longer accepts this key .*Generate a new key in Soda Cloud .* the next \`pulumi up\` fails with the old one`));
+    expect(refresh).toMatch(
+      new RegExp(
+        `SodaApiKey \\(key ${user.apiKeyId}\\): Soda Cloud \\(${stack.soda.url}\\) no longer accepts this key .*Generate a new key in Soda Cloud .* the next \`pulumi up\` fails with the old one`,
+      ),
+    );
     const failed = await stack.cli.fail(UP);
     expect(failed).toMatch(new RegExp(`does not accept API key ${user.apiKeyId}`));
     expect(failed).toMatch(/Generate an API key in Soda Cloud/);
@@ -57,7 +68,9 @@ describe.skipIf(skipReason)("out-of-band changes and failures through the real p
     const replaced = await stack.cli.run(UP);
     expect(replaced).toMatch(/\+-\s*1 replaced/);
     expect(replaced).not.toMatch(/no API to revoke API keys/);
-    expect(await stack.cli.run(DESTROY)).toMatch(new RegExp(`SodaApiKey \\(key ${user.apiKeyId}\\): Soda Cloud has no API to revoke API keys, so the key stays valid`));
+    expect(await stack.cli.run(DESTROY)).toMatch(
+      new RegExp(`SodaApiKey \\(key ${user.apiKeyId}\\): Soda Cloud has no API to revoke API keys, so the key stays valid`),
+    );
   });
 
   it("the admin key rotated in config: refresh and destroy use the last up's config and say so; --run-program uses the new one", async () => {
@@ -84,7 +97,11 @@ describe.skipIf(skipReason)("out-of-band changes and failures through the real p
     await stack.soda.control("PUT", `/__emulator/runners/${runnerId}/in-use`, { inUse: true });
 
     const failed = await stack.cli.fail(DESTROY);
-    expect(failed).toMatch(new RegExp(`refused to delete agent "scenario-agent" \\(runner ${runnerId}\\).*wait for running scans to finish; if data sources are assigned to it, assign them to another agent`));
+    expect(failed).toMatch(
+      new RegExp(
+        `refused to delete agent "scenario-agent" \\(runner ${runnerId}\\).*wait for running scans to finish; if data sources are assigned to it, assign them to another agent`,
+      ),
+    );
     expect((await sodaView(stack)).runners.map((r) => r.id)).toEqual([runnerId]);
     await stack.soda.control("PUT", `/__emulator/runners/${runnerId}/in-use`, { inUse: false });
     expect(await stack.cli.run(DESTROY)).toMatch(/- 2 deleted/);

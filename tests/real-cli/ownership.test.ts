@@ -9,9 +9,18 @@ import { SodaAgentKey } from "pulumi-soda-cloud";
 new SodaAgentKey("first", { agentName: "shared-agent" });
 new SodaAgentKey("second", { agentName: pulumi.output("shared-agent") });
 `;
-    const stack = await realStack({ files: { "Pulumi.yaml": pulumiYaml("soda-names"), "index.ts": program, "tsconfig.json": TSCONFIG, "package.json": '{"name":"soda-names","main":"index.ts"}' } });
+    const stack = await realStack({
+      files: {
+        "Pulumi.yaml": pulumiYaml("soda-names"),
+        "index.ts": program,
+        "tsconfig.json": TSCONFIG,
+        "package.json": '{"name":"soda-names","main":"index.ts"}',
+      },
+    });
     const preview = await stack.cli.fail(["preview", "--non-interactive"]);
-    expect(preview).toMatch(/AgentKey resource 'second': property agentName value \{shared-agent\} has a problem: is also the agentName of SodaAgentKey "first" in this stack/);
+    expect(preview).toMatch(
+      /AgentKey resource 'second': property agentName value \{shared-agent\} has a problem: is also the agentName of SodaAgentKey "first" in this stack/,
+    );
     expect(await stack.cli.fail(["up", "--yes", "--non-interactive"])).toMatch(/is also the agentName of SodaAgentKey "first"/);
     expect(await liveRunnerKeys(stack)).toEqual([]);
   });
@@ -26,7 +35,14 @@ export const keys = { first: { apiKeyId: first.apiKeyId, apiKeySecret: first.api
 
 describe.skipIf(skipReason)("a key acts only on a runner it can show is its own, through the real pulumi CLI", () => {
   it("two keys of one name in state: refresh records the runner for neither, destroy leaves it alone, and both say so", async () => {
-    const stack = await realStack({ files: { "Pulumi.yaml": pulumiYaml("soda-owners"), "index.ts": TWO_KEYS_PROGRAM, "tsconfig.json": TSCONFIG, "package.json": '{"name":"soda-owners","main":"index.ts"}' } });
+    const stack = await realStack({
+      files: {
+        "Pulumi.yaml": pulumiYaml("soda-owners"),
+        "index.ts": TWO_KEYS_PROGRAM,
+        "tsconfig.json": TSCONFIG,
+        "package.json": '{"name":"soda-owners","main":"index.ts"}',
+      },
+    });
     await stack.cli.run(UP);
     const { keys } = (await stack.cli.outputs(true)) as { keys: Record<"first" | "second", { apiKeyId: string; apiKeySecret: string }> };
     // The second key is renamed in state to the first's name; its agent registers under it. The first never registers.
@@ -39,8 +55,13 @@ describe.skipIf(skipReason)("a key acts only on a runner it can show is its own,
     const runnerId = registered.json.runner.id as string;
 
     const leftAlone = (output: string) => {
-      for (const [mine, other] of [[keys.first, keys.second], [keys.second, keys.first]]) {
-        expect(output).toContain(`SodaAgentKey "agent-one" (key ${mine.apiKeyId}): agent "agent-one" (runner ${runnerId}) was left alone because key ${other.apiKeyId} of this stack has the same agent name`);
+      for (const [mine, other] of [
+        [keys.first, keys.second],
+        [keys.second, keys.first],
+      ]) {
+        expect(output).toContain(
+          `SodaAgentKey "agent-one" (key ${mine.apiKeyId}): agent "agent-one" (runner ${runnerId}) was left alone because key ${other.apiKeyId} of this stack has the same agent name`,
+        );
       }
     };
     leftAlone(await stack.cli.run(REFRESH));

@@ -22,7 +22,6 @@ import { DESTROY, REFRESH, UP, skipReason } from "./real-stack";
  * `pulumi package add`); then both examples, which read the same config, go through one scenario.
  */
 
-
 /** A language: its example, and how to get its tooling and put its generated SDK into a project. */
 interface Language {
   name: string;
@@ -65,26 +64,30 @@ for (const language of LANGUAGES) {
       tooling = language.tooling();
     }, 30 * 60_000);
 
-    it("previews, creates, refreshes without changes, rotates delete-first, holds a second organisation's key through an explicit provider, and destroys, with no secret in plain text", async (test) => {
-      const ready = tooling;
-      if ("skip" in ready) return test.skip(ready.skip);
-      const other = await emulatorFixture();
-      try {
-        const stack = await pluginStack({
-          cliBin: inject("pulumiBin"),
-          nodeModules: inject("userNodeModules"),
-          hostBin: ready.hostBin,
-          source: path.join(repoRoot, "examples", language.example),
-          config: { agentName: language.agentName },
-        });
-        open.push(stack);
-        await ready.prepare(stack);
-        await exampleScenario(stack, other, language.agentName);
-      } finally {
-        await other.close();
-      }
-      // Room for a cold compile of the Go program in `prepare`, on top of the scenario's own time.
-    }, 600_000 + GO_COLD_BUILD_MS);
+    it(
+      "previews, creates, refreshes without changes, rotates delete-first, holds a second organisation's key through an explicit provider, and destroys, with no secret in plain text",
+      async (test) => {
+        const ready = tooling;
+        if ("skip" in ready) return test.skip(ready.skip);
+        const other = await emulatorFixture();
+        try {
+          const stack = await pluginStack({
+            cliBin: inject("pulumiBin"),
+            nodeModules: inject("userNodeModules"),
+            hostBin: ready.hostBin,
+            source: path.join(repoRoot, "examples", language.example),
+            config: { agentName: language.agentName },
+          });
+          open.push(stack);
+          await ready.prepare(stack);
+          await exampleScenario(stack, other, language.agentName);
+        } finally {
+          await other.close();
+        }
+        // Room for a cold compile of the Go program in `prepare`, on top of the scenario's own time.
+      },
+      600_000 + GO_COLD_BUILD_MS,
+    );
   });
 }
 
@@ -122,6 +125,8 @@ async function exampleScenario(stack: PluginStack, other: EmulatorFixture, agent
   expect(destroyed).toMatch(new RegExp(`soda:index:AgentKey \\(other-agent-key\\):\\s+warning: SodaAgentKey "${agentName}" .*never registered an agent`));
   expect((await stack.cli.exportState()).deployment.resources ?? []).toEqual([]);
 
-  const secrets = [first, second, both].map((o) => String(o.agentKeySecret)).concat(String(both.otherAgentKeySecret), stack.soda.admin.apiKeySecret, other.admin.apiKeySecret);
+  const secrets = [first, second, both]
+    .map((o) => String(o.agentKeySecret))
+    .concat(String(both.otherAgentKeySecret), stack.soda.admin.apiKeySecret, other.admin.apiKeySecret);
   expect(await pluginSecretLeaks(stack, secrets)).toEqual([]);
 }

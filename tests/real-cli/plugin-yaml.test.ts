@@ -164,7 +164,9 @@ describe.skipIf(skipReason !== "")("the soda plugin from a YAML program", () => 
       // The plain config value itself is in the stack's config file, as the user wrote it; never in the state.
       const stateText = JSON.stringify(await stack.cli.exportState());
       expect(stateText.includes(scanKey.apiKeySecret), "the API key secret in plain text in the state").toBe(false);
-      expect(await pluginSecretLeaks(stack, [String(outputs.thereSecret), String(outputs.sodaCloudConfig), stack.soda.admin.apiKeySecret, other.admin.apiKeySecret])).toEqual([]);
+      expect(
+        await pluginSecretLeaks(stack, [String(outputs.thereSecret), String(outputs.sodaCloudConfig), stack.soda.admin.apiKeySecret, other.admin.apiKeySecret]),
+      ).toEqual([]);
     } finally {
       await other.close();
     }

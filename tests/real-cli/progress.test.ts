@@ -41,7 +41,12 @@ afterEach(async () => {
 async function progressStack(): Promise<ProgressStack> {
   const soda = await emulatorFixture({ rateWindowMs: RATE_WINDOW_MS });
   const project = prepareProjectDir({
-    files: { "Pulumi.yaml": pulumiYaml("soda-progress"), "tsconfig.json": TSCONFIG, "index.ts": PROGRAM, "package.json": JSON.stringify({ name: "soda-progress", private: true, main: "index.ts" }) },
+    files: {
+      "Pulumi.yaml": pulumiYaml("soda-progress"),
+      "tsconfig.json": TSCONFIG,
+      "index.ts": PROGRAM,
+      "package.json": JSON.stringify({ name: "soda-progress", private: true, main: "index.ts" }),
+    },
     prefix: "soda-user-project-",
     nodeModules: inject("userNodeModules"),
   });
@@ -76,7 +81,10 @@ describe.skipIf(skipReason)("progress while waiting, through the real pulumi CLI
     const waitingRows = keys.split("\n").filter((line) => /waiting \d+ s for Soda's limit/.test(line));
     // Two keys waited, each on its own row, while it was being created.
     expect(new Set(waitingRows.map((line) => /soda:AgentKey +(key-\d+) /.exec(line)?.[1]))).toHaveProperty("size", 2);
-    for (const line of waitingRows) expect(line).toMatch(/^ \+ +pulumi-nodejs:dynamic\/soda:AgentKey +key-\d+ +creating \(\d+s\) +waiting [1-6] s for Soda's limit of 10 agent creates per 6 s$/);
+    for (const line of waitingRows)
+      expect(line).toMatch(
+        /^ \+ +pulumi-nodejs:dynamic\/soda:AgentKey +key-\d+ +creating \(\d+s\) +waiting [1-6] s for Soda's limit of 10 agent creates per 6 s$/,
+      );
     expect(keys).toMatch(/soda:AgentKey +key-\d+ +creating \(\d+s\) +waited [5-7] s for Soda's limit of 10 agent creates per 6 s$/m);
     // Passing statuses: not diagnostics, and the rows end as created.
     expect(keys).not.toMatch(/Diagnostics:/);
@@ -88,13 +96,16 @@ describe.skipIf(skipReason)("progress while waiting, through the real pulumi CLI
     await cli.setConfig({ waitFor: "true" });
     const waiting = cli.exec(UP);
     const registered = (async () => {
-      while (soda.emulator.requests().filter((r) => r.path === "/api/v1/runners").length < listsBefore + 2) await new Promise((resolve) => setTimeout(resolve, 100));
+      while (soda.emulator.requests().filter((r) => r.path === "/api/v1/runners").length < listsBefore + 2)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       return soda.register({ apiKeyId: String(firstKey.firstKeyId), apiKeySecret: String(firstKey.firstKeySecret) }, "agent-0");
     })();
     const agent = await waiting;
     expect(agent.code, agent.output).toBe(0);
     expect((await registered).status).toBe(200);
-    expect(rowsOf(agent.output, "soda:AgentRegistration", "wait").map((row) => row.replace(/\(\d+s\)/, "(…)").replace(/waited 1[01] s/, "waited 10 s"))).toEqual([
+    expect(
+      rowsOf(agent.output, "soda:AgentRegistration", "wait").map((row) => row.replace(/\(\d+s\)/, "(…)").replace(/waited 1[01] s/, "waited 10 s")),
+    ).toEqual([
       " +  pulumi-nodejs:dynamic/soda:AgentRegistration wait creating (…) ",
       ' +  pulumi-nodejs:dynamic/soda:AgentRegistration wait creating (…) waiting for agent "agent-0" to register (0 s of 60 s)',
       ' +  pulumi-nodejs:dynamic/soda:AgentRegistration wait creating (…) waiting for agent "agent-0" to register (5 s of 60 s)',

@@ -88,7 +88,9 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
   const emulatorLog: string[] = [];
   const soda = options.sharedEmulator ?? (await emulatorFixture({ ...options.emulator, log: (line) => emulatorLog.push(line) }));
   const source = options.source ?? (options.files === undefined ? KEYS_FIXTURE : undefined);
-  const project = options.project ?? prepareProjectDir({ source, files: options.files, prefix: "soda-user-project-", nodeModules: options.nodeModules ?? inject("userNodeModules") });
+  const project =
+    options.project ??
+    prepareProjectDir({ source, files: options.files, prefix: "soda-user-project-", nodeModules: options.nodeModules ?? inject("userNodeModules") });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-real-cli-"));
   const close = async () => {
     if (options.sharedEmulator === undefined) await soda.close();

@@ -79,7 +79,6 @@ function redacted(text: string, secrets: Secrets): string {
   return [...secrets].reduce((result, [name, secret]) => result.split(secret).join(`[${name}]`), text);
 }
 
-
 /** A value of `stack export --show-secrets` with its secrets decoded (they stay wrapped there, their JSON in `plaintext`). */
 function revealed(value: unknown): any {
   if (isSecretWrapped(value)) return revealed(JSON.parse((value as unknown as { plaintext: string }).plaintext));
@@ -106,7 +105,10 @@ async function outputsOf(stack: RealStack, name: string): Promise<Record<string,
 async function expectNoLeaks(step: string, stack: RealStack, run: RecordedRun, secrets: Secrets): Promise<void> {
   // The records were read: the gRPC log holds the provider's calls, the event log the engine's summary.
   expect(lifecycleCalls(run).length, step).toBeGreaterThan(0);
-  expect(run.events.some((event) => event.summaryEvent !== undefined), step).toBe(true);
+  expect(
+    run.events.some((event) => event.summaryEvent !== undefined),
+    step,
+  ).toBe(true);
   expect(engineRecordLeaks(run, secrets), step).toEqual([]);
   expect(leakedIn(await stack.cli.run(["stack", "export"]), secrets), `${step}: pulumi stack export`).toEqual([]);
   expect(leakedIn(textUnder(stack.cli.backendDir), secrets), `${step}: the backend's files`).toEqual([]);
@@ -232,7 +234,9 @@ describe.skipIf(skipReason)("secret hygiene through the real CLI", () => {
       expect(leakedIn(JSON.stringify(callsOf(up, "ResourceMonitor")), secrets)).toEqual(
         expect.arrayContaining(["user API key secret", "data-source password", "minted agent key secret (first)"]),
       );
-      const stackOutputs = callsOf(up, "ResourceMonitor").find((c) => c.method.endsWith("/RegisterResourceOutputs") && String(c.request.urn).includes("pulumi:pulumi:Stack"))?.request.outputs;
+      const stackOutputs = callsOf(up, "ResourceMonitor").find(
+        (c) => c.method.endsWith("/RegisterResourceOutputs") && String(c.request.urn).includes("pulumi:pulumi:Stack"),
+      )?.request.outputs;
       expect(isSecretWrapped(stackOutputs?.agentKeySecret)).toBe(true);
       expect(isSecretWrapped(stackOutputs?.configurationYml)).toBe(true);
       expect(stackOutputs?.configurationYml.value).toContain(secrets.get("data-source password"));
@@ -242,7 +246,11 @@ describe.skipIf(skipReason)("secret hygiene through the real CLI", () => {
       await expectEmulatorClean("up");
 
       // refresh after the agent registered.
-      const registered = await controlJson(url, "POST", "/__emulator/agents/register", { apiKeyId: agent.apiKeyId, apiKeySecret: agent.apiKeySecret, name: "hygiene-agent" });
+      const registered = await controlJson(url, "POST", "/__emulator/agents/register", {
+        apiKeyId: agent.apiKeyId,
+        apiKeySecret: agent.apiKeySecret,
+        name: "hygiene-agent",
+      });
       expect(registered.status).toBe(200);
       expect(leakedIn(registered.text, secrets)).toEqual([]);
       const refresh = await succeeding(REFRESH);
@@ -267,7 +275,9 @@ describe.skipIf(skipReason)("secret hygiene through the real CLI", () => {
 
       // destroy, with its warnings: at warning severity in the engine's log (provider/engine-log.ts).
       const destroy = await succeeding(DESTROY);
-      const warnings = diagnostics(destroy).filter((d) => d.severity === "warning").map((d) => d.message);
+      const warnings = diagnostics(destroy)
+        .filter((d) => d.severity === "warning")
+        .map((d) => d.message);
       expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^SodaAgentKey /), expect.stringMatching(/^SodaApiKey \(key [0-9a-f-]+\): /)]));
       await expectNoLeaks("destroy", stack, destroy, secrets);
       await expectEmulatorClean("destroy");
@@ -337,18 +347,31 @@ describe.skipIf(skipReason)("secret hygiene through the real CLI", () => {
         const account = `${step}:\n${redacted(run.output, secrets)}`;
         expect(run.code, account).toBeGreaterThan(0);
         const failed = lifecycleCalls(run).filter((c) => c.error !== undefined);
-        expect(failed.map((c) => c.method), account).toEqual([method]);
+        expect(
+          failed.map((c) => c.method),
+          account,
+        ).toEqual([method]);
         expect(failed[0].error).toMatch(message);
         await expectNoLeaks(step, stack, run, secrets);
         await expectEmulatorClean(step);
       };
 
       // 401 on create: an admin key Soda does not know (another region's).
-      await expectFailedCall("401 on create", await recordedRun(stack, UP), "Create", /rejected the admin key SodaAgentKey uses.*Detail: listing agents \(GET \/api\/v1\/runners\): HTTP 401/);
+      await expectFailedCall(
+        "401 on create",
+        await recordedRun(stack, UP),
+        "Create",
+        /rejected the admin key SodaAgentKey uses.*Detail: listing agents \(GET \/api\/v1\/runners\): HTTP 401/,
+      );
 
       // 403 on create: an admin key without the agent permission.
       await stack.cli.setConfig(configWith(keys.noPermission));
-      await expectFailedCall("403 on create", await recordedRun(stack, UP), "Create", /lacks the MANAGE_DATASOURCES_AND_AGENTS permission.*Detail: creating an agent key \(POST \/api\/v1\/runners\): HTTP 403/);
+      await expectFailedCall(
+        "403 on create",
+        await recordedRun(stack, UP),
+        "Create",
+        /lacks the MANAGE_DATASOURCES_AND_AGENTS permission.*Detail: creating an agent key \(POST \/api\/v1\/runners\): HTTP 403/,
+      );
 
       // Create outcome unknown: the response to POST /api/v1/runners is lost after Soda minted the key.
       await stack.cli.setConfig(configWith(keys.admin));
@@ -394,9 +417,19 @@ describe.skipIf(skipReason)("secret hygiene through the real CLI", () => {
       expect((await soda.control("DELETE", `/__emulator/api-keys/${keys.admin.apiKeyId}`)).status).toBe(200);
       const unread = await recordedRun(stack, REFRESH);
       // A refresh reads from the list walk its reads share, so the 401 answers the list.
-      await expectFailedCall("refresh with a revoked admin key", unread, "Read", /rejected the admin key SodaAgentKey uses.*Detail: listing agents \(GET \/api\/v1\/runners\): HTTP 401/);
+      await expectFailedCall(
+        "refresh with a revoked admin key",
+        unread,
+        "Read",
+        /rejected the admin key SodaAgentKey uses.*Detail: listing agents \(GET \/api\/v1\/runners\): HTTP 401/,
+      );
       expect(providerStderr(unread)).not.toMatch(/rejected the admin key/);
-      await expectFailedCall("destroy with a revoked admin key", await recordedRun(stack, DESTROY), "Delete", /rejected the admin key SodaAgentKey uses.*Detail: (reading|deleting) an agent .*HTTP 401/);
+      await expectFailedCall(
+        "destroy with a revoked admin key",
+        await recordedRun(stack, DESTROY),
+        "Delete",
+        /rejected the admin key SodaAgentKey uses.*Detail: (reading|deleting) an agent .*HTTP 401/,
+      );
 
       // 403 on delete, then destroy with a working admin key. Destroy otherwise runs with the config of the last
       // `up`: `--run-program` takes the one set now.

@@ -33,10 +33,14 @@ export const keyId = new SodaAgentKey("key", { agentName: "wrong-provider-agent"
 
 describe.skipIf(skipReason)("a dynamic key given the soda plugin's provider, through the real pulumi CLI", () => {
   it("fails saying the key is a dynamic resource and what to do, not to upgrade the plugin", async () => {
-    const stack = await realStack({ files: { "Pulumi.yaml": PULUMI_YAML, "index.ts": PROGRAM, "tsconfig.json": TSCONFIG, "package.json": '{"name":"soda-wrong-provider","main":"index.ts"}' } });
+    const stack = await realStack({
+      files: { "Pulumi.yaml": PULUMI_YAML, "index.ts": PROGRAM, "tsconfig.json": TSCONFIG, "package.json": '{"name":"soda-wrong-provider","main":"index.ts"}' },
+    });
     await stack.cli.setConfig({ org2Host: stack.soda.url, org2KeyId: stack.soda.admin.apiKeyId, org2KeySecret: { secret: stack.soda.admin.apiKeySecret } });
     const failed = await stack.cli.fail(UP);
-    expect(failed).toContain("pulumi-nodejs:dynamic/soda:AgentKey is a dynamic resource of the pulumi-soda-cloud npm package (SodaAgentKey, SodaApiKey), run by Pulumi's Node dynamic provider, not by the soda plugin.");
+    expect(failed).toContain(
+      "pulumi-nodejs:dynamic/soda:AgentKey is a dynamic resource of the pulumi-soda-cloud npm package (SodaAgentKey, SodaApiKey), run by Pulumi's Node dynamic provider, not by the soda plugin.",
+    );
     expect(failed).toContain("Remove the `provider` option that names a soda plugin provider from it");
     expect(failed).not.toMatch(/upgrade the plugin/);
     expect(failed).not.toContain(stack.soda.admin.apiKeySecret);

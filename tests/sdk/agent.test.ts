@@ -22,7 +22,15 @@ let wire: WireRegistration[];
 beforeAll(async () => {
   wire = await setEngineLikeMocks(({ type, inputs }) => {
     if (type.endsWith("soda:AgentKey")) {
-      return { ...inputs, apiKeyId: keyIdFor(inputs.agentName), apiKeySecret: MINTED_SECRET, endpoint: "https://cloud.us.soda.io", createdAt: "2026-01-01T00:00:00.000Z", runnerId: "", registered: false };
+      return {
+        ...inputs,
+        apiKeyId: keyIdFor(inputs.agentName),
+        apiKeySecret: MINTED_SECRET,
+        endpoint: "https://cloud.us.soda.io",
+        createdAt: "2026-01-01T00:00:00.000Z",
+        runnerId: "",
+        registered: false,
+      };
     }
     if (type.endsWith("soda:AgentKeySecretName")) return { ...inputs, secretName: sdk.keySecretName(inputs.apiKeyId) };
     if (type === "kubernetes:helm.sh/v3:Release") return { ...inputs, status: { status: "deployed" } };
@@ -162,9 +170,9 @@ describe("SodaAgent under engine-like mocks", () => {
     expect(() => new sdk.SodaAgent("both", { agentName: "both-agent", chart: { path: "./vendor/soda-agent", version: "1.2.3" } })).toThrow(
       'SodaAgent "both": chart.path names the chart itself, so chart.version cannot be set with it.',
     );
-    expect(() => new sdk.SodaAgent("both-creds", { agentName: "both-creds-agent", chart: { path: "./vendor/soda-agent", repo: "https://x/", password: "p" } })).toThrow(
-      'SodaAgent "both-creds": chart.path names the chart itself, so chart.repo and chart.password cannot be set with it.',
-    );
+    expect(
+      () => new sdk.SodaAgent("both-creds", { agentName: "both-creds-agent", chart: { path: "./vendor/soda-agent", repo: "https://x/", password: "p" } }),
+    ).toThrow('SodaAgent "both-creds": chart.path names the chart itself, so chart.repo and chart.password cannot be set with it.');
   });
 
   it("takes the chart from the repository Soda gave, with credentials kept secret, or from an OCI registry", async () => {

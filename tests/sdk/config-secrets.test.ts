@@ -27,7 +27,9 @@ beforeAll(async () => {
       callback(null, new emptyPb.Empty());
     },
   } as never);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   // The runtime reads the engine's address once, when it is first loaded: set it first.
   process.env.PULUMI_NODEJS_ENGINE = `127.0.0.1:${port}`;
   const load = createRequire(__filename);
@@ -62,7 +64,14 @@ describe("the plain-text admin secret warning", () => {
       expect(logs.map((l) => l.message).join("\n")).not.toMatch(/plain text/);
       held[0]();
       await new Promise<void>((resolve) => key.urn.apply(() => resolve()));
-      await vi.waitFor(() => expect(logs).toContainEqual({ severity: enginePb.LogSeverity.WARNING, message: expect.stringContaining("soda:apiKeySecret is stored in plain text") }), DELIVERY);
+      await vi.waitFor(
+        () =>
+          expect(logs).toContainEqual({
+            severity: enginePb.LogSeverity.WARNING,
+            message: expect.stringContaining("soda:apiKeySecret is stored in plain text"),
+          }),
+        DELIVERY,
+      );
       expect(printed.mock.calls.flat().join("\n")).not.toMatch(/failed to deliver log message/);
     } finally {
       printed.mockRestore();

@@ -12,9 +12,23 @@ beforeAll(async () => {
   process.env.SODA_API_KEY_SECRET = CANARY_ADMIN_SECRET;
   wire = await setEngineLikeMocks(({ type, inputs }) => {
     if (type.endsWith("soda:AgentKey")) {
-      return { ...inputs, apiKeyId: KEY_ID, apiKeySecret: "minted-secret", endpoint: "https://cloud.soda.io", createdAt: "2026-01-01T00:00:00.000Z", runnerId: "", registered: false };
+      return {
+        ...inputs,
+        apiKeyId: KEY_ID,
+        apiKeySecret: "minted-secret",
+        endpoint: "https://cloud.soda.io",
+        createdAt: "2026-01-01T00:00:00.000Z",
+        runnerId: "",
+        registered: false,
+      };
     }
-    return { ...inputs, organisationName: "Acme", endpoint: "https://cloud.soda.io", verifiedAt: "2026-01-01T00:00:00.000Z", sodaCloudConfig: "soda_cloud: {}" };
+    return {
+      ...inputs,
+      organisationName: "Acme",
+      endpoint: "https://cloud.soda.io",
+      verifiedAt: "2026-01-01T00:00:00.000Z",
+      sodaCloudConfig: "soda_cloud: {}",
+    };
   });
 });
 
@@ -82,7 +96,11 @@ describe("SDK resources under engine-like mocks", () => {
       expect(urnInput("top-key")).toBe("urn:pulumi:stack::project::pulumi-nodejs:dynamic/soda:AgentKey::top-key");
       expect(urnInput("child-key")).toBe("urn:pulumi:stack::project::test:index:Group$pulumi-nodejs:dynamic/soda:ApiKey::child-key");
       expect(urnInput("child-wait")).toBe("urn:pulumi:stack::project::test:index:Group$pulumi-nodejs:dynamic/soda:AgentRegistration::child-wait");
-      for (const [name, resource] of [["top-key", top], ["child-key", child], ["child-wait", waiting]] as const) {
+      for (const [name, resource] of [
+        ["top-key", top],
+        ["child-key", child],
+        ["child-wait", waiting],
+      ] as const) {
         expect(urnInput(name)).toBe(await valueOf(resource.urn));
         expect(dependencies.get(name)).toEqual([]);
       }

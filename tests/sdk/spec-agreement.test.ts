@@ -57,7 +57,8 @@ function membersOf(file: ts.SourceFile, spec: ResourceSpec) {
   const visit = (node: ts.Node) => {
     if (ts.isInterfaceDeclaration(node) && node.name.text === `${spec.className}Args`) {
       for (const m of node.members) {
-        if (ts.isPropertySignature(m) && m.type !== undefined) args.set(m.name.getText(file), { doc: docOf(m), type: m.type.getText(file), optional: m.questionToken !== undefined });
+        if (ts.isPropertySignature(m) && m.type !== undefined)
+          args.set(m.name.getText(file), { doc: docOf(m), type: m.type.getText(file), optional: m.questionToken !== undefined });
       }
     }
     if (ts.isClassDeclaration(node) && node.name?.text === spec.className) {
@@ -83,7 +84,12 @@ describe("the SDK agrees with each resource's spec", () => {
 
     expect([...args.keys()]).toEqual(Object.keys(spec.arguments));
     for (const [name, argument] of Object.entries(spec.arguments)) {
-      expect({ name, ...args.get(name) }).toEqual({ name, doc: folded(argument.description), type: INPUT_TYPES[argument.type], optional: argument.required !== true });
+      expect({ name, ...args.get(name) }).toEqual({
+        name,
+        doc: folded(argument.description),
+        type: INPUT_TYPES[argument.type],
+        optional: argument.required !== true,
+      });
     }
 
     // Every argument and every output is declared on the class, with the spec's words and type.

@@ -22,7 +22,10 @@ export async function emulatorFixture(options: EmulatorOptions = {}) {
       control("POST", "/__emulator/agents/register", { apiKeyId: key.apiKeyId, apiKeySecret: key.apiKeySecret, name }),
     /** A new user key: an admin by default, or with the given permissions. */
     newApiKey: async (permissions?: string[]) =>
-      (await control("POST", "/__emulator/api-keys", permissions === undefined ? undefined : { permissions })).json as { apiKeyId: string; apiKeySecret: string },
+      (await control("POST", "/__emulator/api-keys", permissions === undefined ? undefined : { permissions })).json as {
+        apiKeyId: string;
+        apiKeySecret: string;
+      },
     state: async () => (await control("GET", "/__emulator/state")).json,
     faults: (rules: unknown[]) => control("POST", "/__emulator/faults", { rules }),
     close: () => emulator.close(),

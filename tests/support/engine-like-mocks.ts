@@ -16,7 +16,6 @@ export const sdk: typeof import("../../sdk") = requireFromHere("pulumi-soda-clou
 const pulumiDir = dirname(requireFromHere.resolve("@pulumi/pulumi/package.json"));
 const { Struct } = requireFromHere(requireFromHere.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [pulumiDir] }));
 
-
 export interface WireRegistration {
   type: string;
   name: string;

@@ -142,7 +142,11 @@ function request(server: string, token: string, apiPath: string, ca: string | un
   return new Promise((resolve, reject) => {
     const req = https.get(
       new URL(apiPath, server),
-      { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" }, ...(ca === undefined ? { rejectUnauthorized: false } : { ca }), timeout: timeoutMs },
+      {
+        headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+        ...(ca === undefined ? { rejectUnauthorized: false } : { ca }),
+        timeout: timeoutMs,
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
@@ -227,18 +231,23 @@ export async function startKubeCluster(options: KubeClusterOptions): Promise<Kub
     const etcdClient = `unix://${path.join(etcdDir, "client.sock")}`;
     const etcdPeer = "unix://peer.sock";
     components.push(
-      start("etcd", bin("etcd"), [
-        "--name=throwaway",
-        `--data-dir=${path.join(etcdDir, "data")}`,
-        `--listen-client-urls=${etcdClient}`,
-        `--advertise-client-urls=${etcdClient}`,
-        `--listen-peer-urls=${etcdPeer}`,
-        `--initial-advertise-peer-urls=${etcdPeer}`,
-        `--initial-cluster=throwaway=${etcdPeer}`,
-        // A test's data need not survive a crash of the machine.
-        "--unsafe-no-fsync",
-        "--log-level=warn",
-      ], etcdDir),
+      start(
+        "etcd",
+        bin("etcd"),
+        [
+          "--name=throwaway",
+          `--data-dir=${path.join(etcdDir, "data")}`,
+          `--listen-client-urls=${etcdClient}`,
+          `--advertise-client-urls=${etcdClient}`,
+          `--listen-peer-urls=${etcdPeer}`,
+          `--initial-advertise-peer-urls=${etcdPeer}`,
+          `--initial-cluster=throwaway=${etcdPeer}`,
+          // A test's data need not survive a crash of the machine.
+          "--unsafe-no-fsync",
+          "--log-level=warn",
+        ],
+        etcdDir,
+      ),
     );
 
     const deadline = Date.now() + readyTimeoutMs;
@@ -248,27 +257,36 @@ export async function startKubeCluster(options: KubeClusterOptions): Promise<Kub
     for (let attempt = 1; ; attempt++) {
       const port = await freeLoopbackPort();
       server = `https://127.0.0.1:${port}`;
-      apiserver = start("kube-apiserver", bin("kube-apiserver"), [
-        `--etcd-servers=${etcdClient}`,
-        "--bind-address=127.0.0.1",
-        "--advertise-address=127.0.0.1",
-        // The `kubernetes` Service would point at a loopback address, which the endpoint reconcilers refuse;
-        // nothing in a test reaches the API server through that Service.
-        "--endpoint-reconciler-type=none",
-        `--secure-port=${port}`,
-        // No certificate given: it self-signs one (for 127.0.0.1, localhost and the service names) into cert-dir.
-        `--cert-dir=${certDir}`,
-        `--token-auth-file=${tokenFile}`,
-        "--authorization-mode=RBAC",
-        `--service-account-key-file=${saPublic}`,
-        `--service-account-signing-key-file=${saPrivate}`,
-        "--service-account-issuer=https://kubernetes.default.svc",
-        "--service-cluster-ip-range=10.0.0.0/24",
-        "--profiling=false",
-      ], dir);
+      apiserver = start(
+        "kube-apiserver",
+        bin("kube-apiserver"),
+        [
+          `--etcd-servers=${etcdClient}`,
+          "--bind-address=127.0.0.1",
+          "--advertise-address=127.0.0.1",
+          // The `kubernetes` Service would point at a loopback address, which the endpoint reconcilers refuse;
+          // nothing in a test reaches the API server through that Service.
+          "--endpoint-reconciler-type=none",
+          `--secure-port=${port}`,
+          // No certificate given: it self-signs one (for 127.0.0.1, localhost and the service names) into cert-dir.
+          `--cert-dir=${certDir}`,
+          `--token-auth-file=${tokenFile}`,
+          "--authorization-mode=RBAC",
+          `--service-account-key-file=${saPublic}`,
+          `--service-account-signing-key-file=${saPrivate}`,
+          "--service-account-issuer=https://kubernetes.default.svc",
+          "--service-cluster-ip-range=10.0.0.0/24",
+          "--profiling=false",
+        ],
+        dir,
+      );
       components.push(apiserver);
       // Until it answers at all: a port taken in between shows as an exit saying "address already in use".
-      const answering = () => request(server, token, "/livez", undefined).then(() => true, () => false);
+      const answering = () =>
+        request(server, token, "/livez", undefined).then(
+          () => true,
+          () => false,
+        );
       const why = await waitFor(answering, [etcd, apiserver], deadline);
       if (why === "" || !hasExited(apiserver) || !/address already in use/.test(apiserver.output()) || attempt === 5) break;
       components.pop();
@@ -300,21 +318,27 @@ export async function startKubeCluster(options: KubeClusterOptions): Promise<Kub
     const kubeconfigPath = path.join(dir, "kubeconfig");
     fs.writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
     const verified = await request(server, token, "/version", caPem);
-    if (verified.status !== 200) throw new Error(`The API server answered /version with ${verified.status} over a verified connection: ${JSON.stringify(verified.body)}`);
+    if (verified.status !== 200)
+      throw new Error(`The API server answered /version with ${verified.status} over a verified connection: ${JSON.stringify(verified.body)}`);
 
     if (controllerManager) {
       components.push(
-        start("kube-controller-manager", bin("kube-controller-manager"), [
-          `--kubeconfig=${kubeconfigPath}`,
-          // 0: no HTTPS endpoint of its own (nothing to bind, nothing to collide with).
-          "--secure-port=0",
-          "--leader-elect=false",
-          // The controllers a test can observe: Namespace finalization (with the garbage collector for owned
-          // objects), Deployments -> ReplicaSets -> Pods, and the default ServiceAccount that Pods need.
-          "--controllers=namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,serviceaccount-controller,serviceaccount-token-controller",
-          `--service-account-private-key-file=${saPrivate}`,
-          `--root-ca-file=${path.join(certDir, "apiserver.crt")}`,
-        ], dir),
+        start(
+          "kube-controller-manager",
+          bin("kube-controller-manager"),
+          [
+            `--kubeconfig=${kubeconfigPath}`,
+            // 0: no HTTPS endpoint of its own (nothing to bind, nothing to collide with).
+            "--secure-port=0",
+            "--leader-elect=false",
+            // The controllers a test can observe: Namespace finalization (with the garbage collector for owned
+            // objects), Deployments -> ReplicaSets -> Pods, and the default ServiceAccount that Pods need.
+            "--controllers=namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,serviceaccount-controller,serviceaccount-token-controller",
+            `--service-account-private-key-file=${saPrivate}`,
+            `--root-ca-file=${path.join(certDir, "apiserver.crt")}`,
+          ],
+          dir,
+        ),
       );
     }
 

@@ -27,7 +27,10 @@ export function installedVersion(pkg: string): string {
 export function packedInstall(extraPackages: readonly string[] = []): string {
   const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "soda-pack-"));
   try {
-    const tarballName = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repoRoot, encoding: "utf8", env: npmEnv() }).trim().split("\n").pop() as string;
+    const tarballName = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: repoRoot, encoding: "utf8", env: npmEnv() })
+      .trim()
+      .split("\n")
+      .pop() as string;
     const tarball = path.join(packDir, tarballName);
     const versions = Object.fromEntries(["@pulumi/pulumi", "typescript", "@types/node", ...extraPackages].map((pkg) => [pkg, installedVersion(pkg)]));
     const extras = Object.fromEntries(extraPackages.map((pkg) => [pkg, versions[pkg]]));
@@ -46,7 +49,11 @@ export function packedInstall(extraPackages: readonly string[] = []): string {
         devDependencies: { typescript: versions.typescript, "@types/node": versions["@types/node"] },
       };
       fs.writeFileSync(path.join(installDir, "package.json"), JSON.stringify(manifest, null, 2));
-      execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel", "error"], { cwd: installDir, stdio: ["ignore", "ignore", "inherit"], env: npmEnv() });
+      execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel", "error"], {
+        cwd: installDir,
+        stdio: ["ignore", "ignore", "inherit"],
+        env: npmEnv(),
+      });
       fs.writeFileSync(done, new Date().toISOString());
     }
     markUsed(done);

@@ -27,10 +27,18 @@ function skipUnlessRequired(reason: string): { skip: string } {
  * instead when it cannot be had here. A cold build takes a minute or more: call from `beforeAll`.
  */
 export function ensureLanguageHost(language: LanguageHost): { bin: string } | { skip: string } {
-  if (!goAvailable()) return skipUnlessRequired(`Go, needed to build pulumi-language-${language} (${path.relative(repoRoot, LANGUAGE_HOST_SCRIPT)}), is not here`);
-  const result = spawnSync("bash", [LANGUAGE_HOST_SCRIPT, language], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: 30 * 60_000 });
+  if (!goAvailable())
+    return skipUnlessRequired(`Go, needed to build pulumi-language-${language} (${path.relative(repoRoot, LANGUAGE_HOST_SCRIPT)}), is not here`);
+  const result = spawnSync("bash", [LANGUAGE_HOST_SCRIPT, language], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    timeout: 30 * 60_000,
+  });
   if (result.error !== undefined || result.status !== 0) {
-    throw new Error(`Building pulumi-language-${language} failed (${result.error?.message ?? `exit ${result.status}`}); see the lines above, and run ${path.relative(repoRoot, LANGUAGE_HOST_SCRIPT)} ${language} by hand to retry.`);
+    throw new Error(
+      `Building pulumi-language-${language} failed (${result.error?.message ?? `exit ${result.status}`}); see the lines above, and run ${path.relative(repoRoot, LANGUAGE_HOST_SCRIPT)} ${language} by hand to retry.`,
+    );
   }
   const lines = result.stdout.trim().split("\n");
   return { bin: lines[lines.length - 1] };
@@ -133,18 +141,26 @@ export async function pluginSecretLeaks(stack: PluginStack, secrets: string[]): 
   return leaks;
 }
 
-
 /** The emulator's runners and runner keys. */
-export async function emulatorView(soda: EmulatorFixture): Promise<{ runners: { id: string; name: string }[]; runnerKeys: { apiKeyId: string; revoked: boolean; runnerId: string | null }[] }> {
+export async function emulatorView(
+  soda: EmulatorFixture,
+): Promise<{ runners: { id: string; name: string }[]; runnerKeys: { apiKeyId: string; revoked: boolean; runnerId: string | null }[] }> {
   const state = await soda.state();
   return { runners: state.runners, runnerKeys: state.apiKeys.filter((k: { kind: string }) => k.kind === "runner") };
 }
 
 /** Runs one of our cache scripts and returns its last stdout line (a directory). */
 function cachedBuild(script: string, args: string[]): string {
-  const result = spawnSync("bash", [path.join(repoRoot, "scripts", "language-hosts", script), ...args], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: 30 * 60_000 });
+  const result = spawnSync("bash", [path.join(repoRoot, "scripts", "language-hosts", script), ...args], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    timeout: 30 * 60_000,
+  });
   if (result.error !== undefined || result.status !== 0) {
-    throw new Error(`scripts/language-hosts/${script} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`}); see the lines above, and run it by hand to retry.`);
+    throw new Error(
+      `scripts/language-hosts/${script} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`}); see the lines above, and run it by hand to retry.`,
+    );
   }
   const lines = result.stdout.trim().split("\n");
   return lines[lines.length - 1];
@@ -163,7 +179,8 @@ export interface PythonTooling {
 export function ensurePythonTooling(): PythonTooling | { skip: string } {
   const host = ensureLanguageHost("python");
   if ("skip" in host) return host;
-  if (spawnSync("python3", ["-c", "import sys, venv; sys.exit(sys.version_info < (3, 9))"]).status !== 0) return skipUnlessRequired("Python 3.9 or newer with the venv module, needed for Pulumi's Python SDK, is not here");
+  if (spawnSync("python3", ["-c", "import sys, venv; sys.exit(sys.version_info < (3, 9))"]).status !== 0)
+    return skipUnlessRequired("Python 3.9 or newer with the venv module, needed for Pulumi's Python SDK, is not here");
   return { hostBin: host.bin, sdkVenv: cachedBuild("python-venv.sh", []), sdkGenBin: cachedBuild("build.sh", ["sdk-gen"]) };
 }
 
@@ -185,7 +202,23 @@ export async function preparePythonProject(stack: PluginStack, tooling: PythonTo
   // A .pth file puts the shared SDK venv on the project venv's path; the generated SDK is installed into the
   // project venv (it reads its own version from its package metadata), offline, by the shared venv's pip.
   fs.writeFileSync(path.join(sitePackages(venv), "soda-test-paths.pth"), `${sitePackages(tooling.sdkVenv)}\n`);
-  const installed = spawnSync(path.join(tooling.sdkVenv, "bin", "python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-index", "--no-build-isolation", "--target", sitePackages(venv), sdkDir], { encoding: "utf8" });
+  const installed = spawnSync(
+    path.join(tooling.sdkVenv, "bin", "python"),
+    [
+      "-m",
+      "pip",
+      "install",
+      "--quiet",
+      "--disable-pip-version-check",
+      "--no-deps",
+      "--no-index",
+      "--no-build-isolation",
+      "--target",
+      sitePackages(venv),
+      sdkDir,
+    ],
+    { encoding: "utf8" },
+  );
   if (installed.status !== 0) throw new Error(`installing the generated SDK failed: ${installed.stderr}`);
   // The Python host of sdk v3.68.0 reads `virtualenv` from a command-line flag, which CLIs since pass in the run
   // request instead, so it runs the first python on PATH: the venv's, as when a user has activated it.
@@ -231,7 +264,11 @@ export async function prepareGoProject(stack: PluginStack, tooling: GoTooling): 
   // The Go language host compiles the program with this same command at every `pulumi` run. Run once here, the first
   // compile of Pulumi's Go SDK (minutes on a cold Go build cache, more beside other tests) is not charged to the
   // first `pulumi preview`'s time limit; the host's own compile then finds the cache warm.
-  const build = spawnSync("go", ["build", "-o", path.join(os.tmpdir(), `soda-go-program-${process.pid}`)], { cwd: stack.projectDir, encoding: "utf8", timeout: GO_COLD_BUILD_MS });
+  const build = spawnSync("go", ["build", "-o", path.join(os.tmpdir(), `soda-go-program-${process.pid}`)], {
+    cwd: stack.projectDir,
+    encoding: "utf8",
+    timeout: GO_COLD_BUILD_MS,
+  });
   fs.rmSync(path.join(os.tmpdir(), `soda-go-program-${process.pid}`), { force: true });
   if (build.status !== 0) throw new Error(`go build of the program failed: ${build.stderr || build.error?.message}`);
 }

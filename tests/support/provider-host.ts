@@ -13,18 +13,7 @@ import * as path from "node:path";
 
 import type * as GrpcJs from "@grpc/grpc-js";
 
-import {
-  emptyPb,
-  fromStruct,
-  grpc,
-  grpcChannelOptions,
-  parseUrn,
-  providerGrpc,
-  providerPb,
-  resolvePulumiFile,
-  statusPb,
-  toStruct,
-} from "./pulumi-grpc";
+import { emptyPb, fromStruct, grpc, grpcChannelOptions, parseUrn, providerGrpc, providerPb, resolvePulumiFile, statusPb, toStruct } from "./pulumi-grpc";
 import { stopProcess } from "./stop-process";
 
 export interface StartProviderHostOptions {
@@ -200,10 +189,7 @@ function decodeInitFailure(err: GrpcJs.ServiceError): InitFailure | undefined {
   const status = statusPb.Status.deserializeBinary(new Uint8Array(raw));
   for (const detail of status.getDetailsList()) {
     if (detail.getTypeName() === "pulumirpc.ErrorResourceInitFailed") {
-      const failed = detail.unpack(
-        providerPb.ErrorResourceInitFailed.deserializeBinary,
-        "pulumirpc.ErrorResourceInitFailed",
-      );
+      const failed = detail.unpack(providerPb.ErrorResourceInitFailed.deserializeBinary, "pulumirpc.ErrorResourceInitFailed");
       if (failed) {
         return {
           id: failed.getId(),
@@ -257,10 +243,7 @@ export async function startProviderHost(options: StartProviderHostOptions): Prom
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`provider host did not print its port within ${startTimeoutMs} ms; stderr:\n${stderr}`)),
-        startTimeoutMs,
-      );
+      const timer = setTimeout(() => reject(new Error(`provider host did not print its port within ${startTimeoutMs} ms; stderr:\n${stderr}`)), startTimeoutMs);
       child.stdout?.on("data", (chunk: string) => {
         stdout += chunk;
         const newline = stdout.indexOf("\n");
@@ -290,11 +273,7 @@ export async function startProviderHost(options: StartProviderHostOptions): Prom
     throw err;
   }
 
-  const client = new providerGrpc.ResourceProviderClient(
-    `127.0.0.1:${port}`,
-    grpc.credentials.createInsecure(),
-    grpcChannelOptions,
-  );
+  const client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), grpcChannelOptions);
 
   let closing: Promise<void> | undefined;
 
@@ -307,26 +286,17 @@ export async function startProviderHost(options: StartProviderHostOptions): Prom
         reject(error);
         return;
       }
-      fn.call(
-        client,
-        request,
-        new grpc.Metadata(),
-        { deadline: Date.now() + callTimeoutMs },
-        (err: GrpcJs.ServiceError | null, response?: Res) => {
-          if (err) {
-            reject(toCallError(method, err));
-          } else {
-            resolve(response as Res);
-          }
-        },
-      );
+      fn.call(client, request, new grpc.Metadata(), { deadline: Date.now() + callTimeoutMs }, (err: GrpcJs.ServiceError | null, response?: Res) => {
+        if (err) {
+          reject(toCallError(method, err));
+        } else {
+          resolve(response as Res);
+        }
+      });
     });
   }
 
-  function named<T extends { setUrn(v: string): unknown; setName(v: string): unknown; setType(v: string): unknown }>(
-    request: T,
-    urn: string,
-  ): T {
+  function named<T extends { setUrn(v: string): unknown; setName(v: string): unknown; setType(v: string): unknown }>(request: T, urn: string): T {
     const parsed = parseUrn(urn);
     request.setUrn(urn);
     request.setName(parsed.name);

@@ -29,7 +29,9 @@ export function ensurePulumiCli(options: { version?: string } = {}): string {
     timeout: 60 * 60_000,
   });
   if (result.error !== undefined || result.status !== 0) {
-    throw new Error(`Building the Pulumi CLI failed (${result.error?.message ?? `exit ${result.status}`}); see the lines above, and run ${path.relative(repoRoot, BUILD_SCRIPT)} by hand to retry.`);
+    throw new Error(
+      `Building the Pulumi CLI failed (${result.error?.message ?? `exit ${result.status}`}); see the lines above, and run ${path.relative(repoRoot, BUILD_SCRIPT)} by hand to retry.`,
+    );
   }
   const lines = result.stdout.trim().split("\n");
   return lines[lines.length - 1];

@@ -84,7 +84,9 @@ export class PulumiCli {
 
   /** Sets every entry in one `pulumi config set-all` (a CLI start per key costs up to 0.4 s); `{ secret }` values with `--secret`. */
   async setConfig(config: Record<string, string | { secret: string }>): Promise<void> {
-    const args = Object.entries(config).flatMap(([key, value]) => (typeof value === "string" ? ["--plaintext", `${key}=${value}`] : ["--secret", `${key}=${value.secret}`]));
+    const args = Object.entries(config).flatMap(([key, value]) =>
+      typeof value === "string" ? ["--plaintext", `${key}=${value}`] : ["--secret", `${key}=${value.secret}`],
+    );
     if (args.length > 0) await this.run(["config", "set-all", ...args]);
   }
 

@@ -4,12 +4,17 @@ import { isSecretWrapped } from "./pulumi-grpc";
 
 /** Every file under a directory, at any depth (a state backend, a project dir): what a secret scan reads. */
 export function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
 /** The text of every file under a directory, joined. */
 export function textUnder(dir: string): string {
-  return filesUnder(dir).map((file) => fs.readFileSync(file, "utf8")).join("\n");
+  return filesUnder(dir)
+    .map((file) => fs.readFileSync(file, "utf8"))
+    .join("\n");
 }
 
 /** Every string in a wire value that is not inside a secret wrapper. */

@@ -38,7 +38,9 @@ export function ensureSodaCore(): string {
   if (sodaPath !== undefined) return sodaPath;
   const result = spawnSync("bash", [INSTALL_SCRIPT], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: 20 * 60_000 });
   if (result.error !== undefined || result.status !== 0) {
-    throw new Error(`Installing Soda Core failed (${result.error?.message ?? `exit ${result.status}`}); see the lines above, and run ${path.relative(repoRoot, INSTALL_SCRIPT)} by hand to retry.`);
+    throw new Error(
+      `Installing Soda Core failed (${result.error?.message ?? `exit ${result.status}`}); see the lines above, and run ${path.relative(repoRoot, INSTALL_SCRIPT)} by hand to retry.`,
+    );
   }
   const bin = result.stdout.trim().split("\n").at(-1) ?? "";
   const soda = path.join(bin, "soda");

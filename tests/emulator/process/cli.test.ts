@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 // Built by the pretest script (tsc); the test runs the real bin, as users do.
 const CLI = resolve(__dirname, "../../../dist/emulator/cli.js");
 const FIRST_LINE = /^Soda Cloud emulator listening on http:\/\/127\.0\.0\.1:(\d+)$/;
-const GENERATED_KEY_LINE = /^Generated admin key (\S+); SODA_API_KEY_ID and SODA_API_KEY_SECRET are in (\S+) \(readable only by you, removed when the emulator stops\)$/;
+const GENERATED_KEY_LINE =
+  /^Generated admin key (\S+); SODA_API_KEY_ID and SODA_API_KEY_SECRET are in (\S+) \(readable only by you, removed when the emulator stops\)$/;
 
 interface Running {
   child: ChildProcessWithoutNullStreams;
@@ -82,12 +83,7 @@ describe("soda-cloud-emulator CLI", () => {
   });
 
   it("uses the given keys and organisation, splitting keys on the first colon, and prints no secret", async () => {
-    const emulator = run([
-      "--port", "0",
-      "--admin-key", "admin-id:admin:secret",
-      "--user-key", "user-id:user-secret",
-      "--organisation", "Acme Data",
-    ]);
+    const emulator = run(["--port", "0", "--admin-key", "admin-id:admin:secret", "--user-key", "user-id:user-secret", "--organisation", "Acme Data"]);
     const [first] = await lines(emulator, 1);
     const url = `http://127.0.0.1:${FIRST_LINE.exec(first)![1]}`;
     const login = await fetch(`${url}/api/v1/test-login`, { headers: { authorization: basic("admin-id", "admin:secret") } });
