@@ -4,13 +4,29 @@ import type * as Implementation from "./index";
 /** Which lifecycle of the implementation a shim delegates to. */
 export type ResourceKind = "agentKey" | "apiKey" | "agentRegistration" | "keySecretName";
 
+/** One shim per kind for the whole program: Pulumi caches a provider's serialized text by the object. */
+const shims = new Map<ResourceKind, dynamic.ResourceProvider>();
+
 /**
- * The object Pulumi serializes into every resource's `__provider` input and later runs in its provider host.
- * It captures nothing but `kind` and the loader below: no module-level objects (they do not serialize), and no
- * credentials (they would be written verbatim into state). Each call loads the compiled implementation by
- * package name from the Pulumi project's node_modules and delegates to it.
+ * The object Pulumi serializes into a resource's `__provider` input and later runs in its provider host, one per
+ * kind: `@pulumi/pulumi` serializes each provider object once and reuses the text (a WeakMap keyed by the object),
+ * so a program of a thousand keys serializes this closure once, not a thousand times.
  */
 export function providerShim(kind: ResourceKind): dynamic.ResourceProvider {
+  let shim = shims.get(kind);
+  if (shim === undefined) {
+    shim = delegatingTo(kind);
+    shims.set(kind, shim);
+  }
+  return shim;
+}
+
+/**
+ * What is serialized: it captures nothing but `kind` and the loader below (no module-level objects, which do not
+ * serialize, and no credentials, which would be written verbatim into state). Each call loads the compiled
+ * implementation by package name from the Pulumi project's node_modules and delegates to it.
+ */
+function delegatingTo(kind: ResourceKind): dynamic.ResourceProvider {
   return {
     configure: (req) => loadImplementation().configure(req),
     check: (olds, news) => loadImplementation()[kind].check(olds, news),

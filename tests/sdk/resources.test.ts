@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { plaintextStrings, pulumi, sdk, setEngineLikeMocks, valueOf, type WireRegistration } from "../support/engine-like-mocks";
+import { providerShim } from "../../provider/shim";
 
 const CANARY_ADMIN_SECRET = "canary-admin-secret-0d9c";
 const CANARY_KEY_SECRET = "canary-key-secret-51ab";
@@ -56,6 +57,11 @@ describe("SDK resources under engine-like mocks", () => {
     expect(registration.additionalSecretOutputs).toEqual(expect.arrayContaining(["apiKeySecret", "sodaCloudConfig"]));
     expect(plaintextStrings(registration.object)).not.toContain(CANARY_KEY_SECRET);
     expect(plaintextStrings(registration.outputs)).not.toContain(CANARY_KEY_SECRET);
+  });
+
+  it("gives every resource of a kind the same provider object, so Pulumi serializes it once per program", () => {
+    expect(providerShim("agentKey")).toBe(providerShim("agentKey"));
+    expect(providerShim("apiKey")).not.toBe(providerShim("agentKey"));
   });
 
   it("serializes a small provider with no credential in it", async () => {
