@@ -4,7 +4,7 @@
  * JSON.parse). No provider can be faster than this against the same server.
  */
 import { Agent, request } from "undici";
-import type { KeyPair } from "../emulator";
+import type { KeyPair } from "../emulator/index";
 
 interface Reply {
   status: number;

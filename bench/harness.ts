@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import * as path from "node:path";
-import type { KeyPair, RequestRecord } from "../emulator";
+import type { KeyPair, RequestRecord } from "../emulator/index";
 import { prepareProjectDir, repoRoot, type ProjectDir } from "../tests/support/project-dir";
 import { startProviderHost, type CreateResult, type ProviderHost } from "../tests/support/provider-host";
 import { stopProcess } from "../tests/support/stop-process";

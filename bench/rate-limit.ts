@@ -6,13 +6,13 @@
  * and retries a 429 after a fixed sleep, as Soda's own examples do (30 s there, scaled by the same factor here).
  */
 import { Agent, request } from "undici";
-import { SodaCloudClient } from "../provider/client";
+import { SodaCloudClient } from "../provider/client/index";
 import { DOCUMENTED_RATE_LIMITS, DOCUMENTED_WINDOW_MS } from "../provider/client/soda-api";
 import { startBenchEmulator, type BenchEmulator } from "./harness";
 import type { BenchOptions } from "./options";
 import { ratio, round } from "./stats";
 import type { Row } from "./table";
-import type { KeyPair } from "../emulator";
+import type { KeyPair } from "../emulator/index";
 
 /** Soda's examples sleep this long after a 429. */
 export const SODA_EXAMPLE_RETRY_SLEEP_MS = 30_000;

@@ -12,7 +12,7 @@ import { COMMANDS, minimumRequests, theoreticalMinimumMs, type Command } from ".
 import { refreshTarget } from "./requests";
 import { median, ratio, round, summarize, type Summary } from "./stats";
 import type { Row } from "./table";
-import type { RequestRecord } from "../emulator";
+import type { RequestRecord } from "../emulator/index";
 
 export interface CommandResult {
   command: Command;

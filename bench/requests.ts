@@ -19,7 +19,7 @@ import type { BenchOptions } from "./options";
 import type { ProviderTexts } from "./providers";
 import { ratio } from "./stats";
 import type { Row } from "./table";
-import type { RequestRecord } from "../emulator";
+import type { RequestRecord } from "../emulator/index";
 import type { ProviderHost } from "../tests/support/provider-host";
 
 export interface CountedOperation {

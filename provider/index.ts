@@ -1,15 +1,15 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { ProcessContext, type ProviderContext } from "./context";
-import { dynamicLifecycle, type DynamicLifecycle } from "./dynamic-front-end";
-import { providerHostLog } from "./engine-log";
-import { stampedUrn } from "./internal-inputs";
+import { ProcessContext, type ProviderContext } from "./config/context";
+import { dynamicLifecycle, type DynamicLifecycle } from "./dynamic/front-end";
+import { providerHostLog } from "./engine/engine-log";
+import { stampedUrn } from "./resources/internal-inputs";
 import { agentKeyLifecycle } from "./resources/agent-key";
 import { agentRegistrationLifecycle } from "./resources/agent-registration";
 import { apiKeyLifecycle } from "./resources/api-key";
 import { keySecretNameLifecycle } from "./resources/key-secret-name";
 import type { Lifecycle } from "./resources/lifecycle";
-import { withoutHostEcho } from "./host-error-echo";
-import { withStatusLine } from "./status-line";
+import { withoutHostEcho } from "./dynamic/host-error-echo";
+import { withStatusLine } from "./engine/status-line";
 
 /**
  * The provider implementation as the engine's provider host runs it. The serialized shim (`shim.ts`) loads this

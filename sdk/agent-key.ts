@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../provider/shim";
-import { AGENT_NAME_TAKEN_BY_INPUT, REPLACE_ON_CHANGES_INPUT } from "../provider/internal-inputs";
+import { AGENT_NAME_TAKEN_BY_INPUT, REPLACE_ON_CHANGES_INPUT } from "../provider/resources/internal-inputs";
 import { otherClaimant } from "./agent-names";
 import { warnIfAdminSecretIsPlainText } from "./config-secrets";
 import { readByIdError, refuseReadById, replaceOnChangesOf, withDefined } from "./resource-options";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { URN_INPUT } from "../provider/internal-inputs";
+import { URN_INPUT } from "../provider/resources/internal-inputs";
 
 /**
  * The input that tells the provider the resource's own URN, `{ __urn: <urn> }`. Pulumi's Node dynamic provider

@@ -1,5 +1,5 @@
-import type { ProviderContext } from "../context";
-import { isInternalInput } from "../internal-inputs";
+import type { ProviderContext } from "../config/context";
+import { isInternalInput } from "../resources/internal-inputs";
 import { agentKeyLifecycle } from "../resources/agent-key";
 import { apiKeyLifecycle } from "../resources/api-key";
 import type { Lifecycle, PropertyChanges } from "../resources/lifecycle";
@@ -7,7 +7,7 @@ import { AGENT_KEY } from "../spec/agent-key";
 import { API_KEY } from "../spec/api-key";
 import { outputsWithVersion } from "../spec/derive";
 import type { ResourceSpec } from "../spec/property";
-import { UNKNOWN } from "../unknowns";
+import { UNKNOWN } from "../engine/unknowns";
 
 /**
  * The plugin's resources: the same lifecycles as the dynamic provider's, and what the plugin protocol has that a

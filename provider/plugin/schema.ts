@@ -1,4 +1,4 @@
-import { CONFIG_KEYS } from "../settings";
+import { CONFIG_KEYS } from "../config/settings";
 import { AGENT_KEY } from "../spec/agent-key";
 import { API_KEY } from "../spec/api-key";
 import { outputsWithVersion } from "../spec/derive";

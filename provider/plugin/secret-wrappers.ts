@@ -3,7 +3,7 @@
  * the special signature key. The lifecycles take plain values, so secrets are unwrapped on the way in and the
  * secret properties wrapped again on the way out.
  */
-import { SECRET_SIG, SPECIAL_SIG_KEY } from "../wire-markers";
+import { SECRET_SIG, SPECIAL_SIG_KEY } from "../engine/wire-markers";
 
 type Props = Record<string, unknown>;
 

@@ -1,8 +1,8 @@
 import { BadRequestError } from "../client/errors";
 import type { Runner, SodaCloudClient } from "../client/soda-cloud-client";
-import type { ProviderContext } from "../context";
-import { isRotationDue } from "../rotation";
-import { usingAdminCredentials } from "../settings";
+import type { ProviderContext } from "../config/context";
+import { isRotationDue } from "./rotation";
+import { usingAdminCredentials } from "../config/settings";
 import { AGENT_KEY } from "../spec/agent-key";
 import { CURRENT_STATE_VERSION, type StateOf } from "../spec/derive";
 import { readState } from "../spec/state";
@@ -14,9 +14,9 @@ import {
   replaceOnChangesInput,
   stampedEndpoint,
   stampedTime,
-} from "../internal-inputs";
-import { isUnknown } from "../unknowns";
-import { checkInputs, parseInputs } from "../validation";
+} from "./internal-inputs";
+import { isUnknown } from "../engine/unknowns";
+import { checkInputs, parseInputs } from "./validation";
 import { definedOnly } from "./outputs";
 import { changedUpdatable, updatedOutputs, type Lifecycle } from "./lifecycle";
 import { triggersChanged } from "./triggers";

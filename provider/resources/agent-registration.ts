@@ -1,12 +1,12 @@
 import type { Runner, SodaCloudClient } from "../client/soda-cloud-client";
-import type { ProviderContext } from "../context";
-import { usingAdminCredentials } from "../settings";
+import type { ProviderContext } from "../config/context";
+import { usingAdminCredentials } from "../config/settings";
 import { AGENT_REGISTRATION, REGISTRATION_TIMEOUT_SECONDS } from "../spec/agent-registration";
 import { argumentsThat, CURRENT_STATE_VERSION, type StateOf } from "../spec/derive";
 import { readState } from "../spec/state";
-import { isUnknown } from "../unknowns";
-import { checkInputs, parseInputs } from "../validation";
-import { agentWaitedMessage, agentWaitMessage } from "../wait-progress";
+import { isUnknown } from "../engine/unknowns";
+import { checkInputs, parseInputs } from "./validation";
+import { agentWaitedMessage, agentWaitMessage } from "../engine/wait-progress";
 import { changedUpdatable, updatedOutputs, type Lifecycle } from "./lifecycle";
 import { definedOnly } from "./outputs";
 

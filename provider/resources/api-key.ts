@@ -1,11 +1,11 @@
 import { AuthenticationError } from "../client/errors";
-import type { ProviderContext } from "../context";
+import type { ProviderContext } from "../config/context";
 import { API_KEY } from "../spec/api-key";
 import { CURRENT_STATE_VERSION, type StateOf } from "../spec/derive";
 import { readState } from "../spec/state";
-import { ENDPOINT_INPUT, stampedEndpoint } from "../internal-inputs";
-import { isUnknown } from "../unknowns";
-import { checkInputs, parseInputs } from "../validation";
+import { ENDPOINT_INPUT, stampedEndpoint } from "./internal-inputs";
+import { isUnknown } from "../engine/unknowns";
+import { checkInputs, parseInputs } from "./validation";
 import { definedOnly } from "./outputs";
 import { sodaCloudConfigYaml } from "./soda-core-config";
 import type { Lifecycle } from "./lifecycle";

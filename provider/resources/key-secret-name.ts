@@ -1,5 +1,5 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { isUnknown } from "../unknowns";
+import { isUnknown } from "../engine/unknowns";
 
 /** The name of the Secret holding a key: distinct per key, so a new key changes the Release and rolls the pods. */
 export function keySecretName(apiKeyId: string): string {

@@ -1,4 +1,4 @@
-import { containsUnknown } from "../unknowns";
+import { containsUnknown } from "../engine/unknowns";
 
 /**
  * Whether two `rotationTriggers` maps differ. Key order does not matter; a map that is not known yet (preview)

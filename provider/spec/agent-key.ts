@@ -1,4 +1,4 @@
-import { rotationPeriodProblem } from "../rotation";
+import { rotationPeriodProblem } from "../resources/rotation";
 import { notEmpty, stringInput, stringMapInput, type ResourceSpec } from "./property";
 
 /** Undocumented by Soda; our assumption for a name that is safe in Helm values, logs and the Soda Cloud UI. */

@@ -12,7 +12,7 @@ import {
   TimeoutError,
   scaledRateLimits,
   type SodaCloudClientOptions,
-} from "../../provider/client";
+} from "../../provider/client/index";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
 

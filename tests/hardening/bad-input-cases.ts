@@ -160,7 +160,7 @@ export const CASES: Case[] = [
     stage: "check",
     names: "agentNmae",
     fix: /did you mean "agentName"/,
-    // Pins a fixed bug (provider/validation.ts, checkInputs): a misspelled required argument gets two failures.
+    // Pins a fixed bug (provider/resources/validation.ts, checkInputs): a misspelled required argument gets two failures.
   },
   // ---- SodaApiKey arguments (Check) ----
   {
@@ -293,7 +293,7 @@ export const CASES: Case[] = [
     stage: "create",
     names: /soda:apiKeyId|SODA_API_KEY_ID/,
     fix: /MANAGE_DATASOURCES_AND_AGENTS permission/,
-    // Pins a fixed bug (provider/settings.ts, usingAdminCredentials): admin-key 403 does not name the setting the key came from.
+    // Pins a fixed bug (provider/config/settings.ts, usingAdminCredentials): admin-key 403 does not name the setting the key came from.
   },
   {
     name: "revoked admin key (401)",

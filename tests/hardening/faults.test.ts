@@ -15,7 +15,7 @@
  * Reproduce a failure with the seed the summary line prints: FAULT_SEED=<seed> npx vitest run tests/hardening/faults.test.ts
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FaultRuleInput } from "../../emulator";
+import type { FaultRuleInput } from "../../emulator/index";
 import { prepareProjectDir, type ProjectDir } from "../support/project-dir";
 import { serializedProviders } from "../support/provider-texts";
 import { agentKeyCalls, apiKeyCalls, envCount, seededRandom, startWorld, waitFor, type World } from "./harness";

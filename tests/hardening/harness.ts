@@ -7,7 +7,7 @@ import { makeUrn, wrapSecret } from "../support/pulumi-grpc";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import type { ProjectDir } from "../support/project-dir";
 import { startProviderHost, type CreateResult, type ProviderHost, type ReadResult } from "../support/provider-host";
-import type { EmulatorOptions } from "../../emulator";
+import type { EmulatorOptions } from "../../emulator/index";
 
 /** The emulator's own seeded generator: fault probabilities and these tests draw from the same sequence kind. */
 export { seededRandom } from "../../emulator/faults";

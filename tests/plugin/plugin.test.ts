@@ -6,7 +6,7 @@ import { servePlugin } from "../../provider/plugin/server";
 import { CONFIG, RESOURCES } from "../../provider/plugin/schema";
 import { AGENT_KEY } from "../../provider/spec/agent-key";
 import { API_KEY } from "../../provider/spec/api-key";
-import { CONFIG_KEYS } from "../../provider/settings";
+import { CONFIG_KEYS } from "../../provider/config/settings";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
 import {

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ProcessContext } from "../../provider/context";
+import { ProcessContext } from "../../provider/config/context";
 import { agentKeyLifecycle } from "../../provider/resources/agent-key";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
 
 /**
- * Reads share one list walk (provider/runner-directory.ts); creates and deletes never do. Counted at the emulator,
+ * Reads share one list walk (provider/resources/runner-directory.ts); creates and deletes never do. Counted at the emulator,
  * with the reads of one refresh sent concurrently in a process of their own, as the engine does.
  */
 type Lifecycle = ReturnType<typeof agentKeyLifecycle>;

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ProcessContext } from "../../provider/context";
+import { ProcessContext } from "../../provider/config/context";
 import { agentKeyLifecycle } from "../../provider/resources/agent-key";
-import { dynamicLifecycle } from "../../provider/dynamic-front-end";
-import { UNKNOWN } from "../../provider/unknowns";
+import { dynamicLifecycle } from "../../provider/dynamic/front-end";
+import { UNKNOWN } from "../../provider/engine/unknowns";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ProcessContext } from "../../provider/context";
+import { ProcessContext } from "../../provider/config/context";
 import { agentKeyLifecycle } from "../../provider/resources/agent-key";
 import { agentRegistrationLifecycle, REGISTRATION_POLL_MS } from "../../provider/resources/agent-registration";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";

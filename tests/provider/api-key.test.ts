@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ProcessContext } from "../../provider/context";
+import { ProcessContext } from "../../provider/config/context";
 import { apiKeyLifecycle } from "../../provider/resources/api-key";
-import { dynamicLifecycle } from "../../provider/dynamic-front-end";
+import { dynamicLifecycle } from "../../provider/dynamic/front-end";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
 

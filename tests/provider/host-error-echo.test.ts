@@ -19,7 +19,7 @@ async function load(argv: string[]) {
   process.argv = argv;
   const printed: unknown[][] = [];
   console.error = (...args: unknown[]) => void printed.push(args);
-  const { withoutHostEcho } = await import("../../provider/host-error-echo.js");
+  const { withoutHostEcho } = await import("../../provider/dynamic/host-error-echo.js");
   return { withoutHostEcho, printed };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { imagePullSecretName, keySecretName, keySecretNameLifecycle } from "../../provider/resources/key-secret-name";
-import { UNKNOWN } from "../../provider/unknowns";
+import { UNKNOWN } from "../../provider/engine/unknowns";
 
 /** The key Secret's name: a function of the key id, changed by an update and never by a replacement. */
 describe("key Secret name", () => {

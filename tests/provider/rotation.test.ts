@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isRotationDue, parseRotationPeriod } from "../../provider/rotation";
+import { isRotationDue, parseRotationPeriod } from "../../provider/resources/rotation";
 
 describe("rotation periods", () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Runner } from "../../provider/client/soda-cloud-client";
-import { RunnerDirectory } from "../../provider/runner-directory";
+import { RunnerDirectory } from "../../provider/resources/runner-directory";
 import { FakeClock } from "../support/fake-clock";
 
 const runner = (id: string, name: string): Runner => ({

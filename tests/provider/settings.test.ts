@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EndpointError } from "../../provider/client/endpoint";
-import { SettingsError, missingCredentialsMessage, readStackConfig, resolveSettings } from "../../provider/settings";
+import { SettingsError, missingCredentialsMessage, readStackConfig, resolveSettings } from "../../provider/config/settings";
 
 function stackConfig(values: Record<string, string>) {
   return readStackConfig({ get: (key) => values[key] });

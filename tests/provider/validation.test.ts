@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { AGENT_KEY } from "../../provider/spec/agent-key";
 import { API_KEY } from "../../provider/spec/api-key";
-import { UNKNOWN } from "../../provider/unknowns";
-import { InputError, checkInputs, parseInputs } from "../../provider/validation";
+import { UNKNOWN } from "../../provider/engine/unknowns";
+import { InputError, checkInputs, parseInputs } from "../../provider/resources/validation";
 
 const KEY_ID = "3f2a9c4e-0b1d-4c6e-9a7f-2d8e5b1c0a93";
 const CANARY = "canary-secret-7f3b9d1e";

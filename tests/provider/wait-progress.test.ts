@@ -1,9 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { scaledRateLimits, DOCUMENTED_RATE_LIMITS } from "../../provider/client/soda-api";
-import { ProcessContext } from "../../provider/context";
+import { ProcessContext } from "../../provider/config/context";
 import { agentKeyLifecycle } from "../../provider/resources/agent-key";
-import { currentStatusLine, withStatusLine } from "../../provider/status-line";
-import { agentWaitedMessage, agentWaitMessage, pacerWaitMessage, pacerWaitedMessage, pacerWaitReporter, STATUS_MIN_GAP_MS } from "../../provider/wait-progress";
+import { currentStatusLine, withStatusLine } from "../../provider/engine/status-line";
+import {
+  agentWaitedMessage,
+  agentWaitMessage,
+  pacerWaitMessage,
+  pacerWaitedMessage,
+  pacerWaitReporter,
+  STATUS_MIN_GAP_MS,
+} from "../../provider/engine/wait-progress";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { FakeClock } from "../support/fake-clock";
 

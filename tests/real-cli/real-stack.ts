@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, inject } from "vitest";
-import type { EmulatorOptions } from "../../emulator";
+import type { EmulatorOptions } from "../../emulator/index";
 import { emulatorFixture, type EmulatorFixture } from "../support/emulator-fixture";
 import { prepareProjectDir } from "../support/project-dir";
 import { PulumiCli } from "../support/pulumi-cli";

@@ -273,7 +273,7 @@ describe.skipIf(skipReason)("secret hygiene through the real CLI", () => {
       await expectNoLeaks("rotation", stack, rotation, secrets);
       await expectEmulatorClean("rotation");
 
-      // destroy, with its warnings: at warning severity in the engine's log (provider/engine-log.ts).
+      // destroy, with its warnings: at warning severity in the engine's log (provider/engine/engine-log.ts).
       const destroy = await succeeding(DESTROY);
       const warnings = diagnostics(destroy)
         .filter((d) => d.severity === "warning")

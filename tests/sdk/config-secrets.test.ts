@@ -17,7 +17,7 @@ import { emptyPb, engineGrpc, enginePb, grpc } from "../support/pulumi-grpc";
 const logs: { severity: number; message: string }[] = [];
 let server: GrpcJs.Server;
 let pulumi: typeof import("@pulumi/pulumi");
-let sdk: typeof import("../../sdk");
+let sdk: typeof import("../../sdk/index");
 
 beforeAll(async () => {
   server = new grpc.Server();

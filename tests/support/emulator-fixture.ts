@@ -1,4 +1,4 @@
-import { startEmulator, type Emulator, type EmulatorOptions } from "../../emulator";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../emulator/index";
 
 /** Starts an emulator on 127.0.0.1:0 and gives small helpers to drive its control API. */
 export async function emulatorFixture(options: EmulatorOptions = {}) {

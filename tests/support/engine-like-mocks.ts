@@ -12,7 +12,7 @@ export { plaintextStrings } from "./secret-scan";
  */
 const requireFromHere = createRequire(__filename);
 export const pulumi: typeof import("@pulumi/pulumi") = requireFromHere("@pulumi/pulumi");
-export const sdk: typeof import("../../sdk") = requireFromHere("pulumi-soda-cloud");
+export const sdk: typeof import("../../sdk/index") = requireFromHere("pulumi-soda-cloud");
 const pulumiDir = dirname(requireFromHere.resolve("@pulumi/pulumi/package.json"));
 const { Struct } = requireFromHere(requireFromHere.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [pulumiDir] }));
 

@@ -44,9 +44,9 @@ export const grpcChannelOptions: GrpcJs.ChannelOptions = {
   "grpc.max_send_message_length": 400 * 1024 * 1024,
 };
 
-/** Pulumi's wire markers: the provider's one definition (provider/wire-markers.ts). */
-export { SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../../provider/wire-markers";
-import { SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../../provider/wire-markers";
+/** Pulumi's wire markers: the provider's one definition (provider/engine/wire-markers.ts). */
+export { SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../../provider/engine/wire-markers";
+import { SECRET_SIG, SPECIAL_SIG_KEY, UNKNOWN } from "../../provider/engine/wire-markers";
 
 /** A secret as it travels on the wire. */
 export interface SecretWrapped<T = unknown> {

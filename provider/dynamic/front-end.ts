@@ -1,5 +1,5 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { Lifecycle } from "./resources/lifecycle";
+import type { Lifecycle } from "../resources/lifecycle";
 
 /** A lifecycle as Pulumi's Node dynamic provider host calls it. */
 export type DynamicLifecycle = Required<Omit<dynamic.ResourceProvider, "configure">>;

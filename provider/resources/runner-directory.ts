@@ -1,5 +1,5 @@
-import type { Clock } from "./client/clock";
-import type { Runner } from "./client/soda-cloud-client";
+import type { Clock } from "../client/clock";
+import type { Runner } from "../client/soda-cloud-client";
 
 /**
  * One list walk shared by the reads (refreshes) of one provider process, per endpoint and admin key.

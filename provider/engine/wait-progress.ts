@@ -1,6 +1,6 @@
-import type { Clock } from "./client/clock";
-import type { PacerWait, WaitObserver } from "./client/pacer";
-import { DOCUMENTED_WINDOW_MS, type Operation } from "./client/soda-api";
+import type { Clock } from "../client/clock";
+import type { PacerWait, WaitObserver } from "../client/pacer";
+import { DOCUMENTED_WINDOW_MS, type Operation } from "../client/soda-api";
 import type { StatusLine } from "./status-line";
 
 /**

@@ -1,7 +1,7 @@
 import { isInternalInput } from "./internal-inputs";
-import { inputSchema, type ArgumentsOf } from "./spec/derive";
-import type { ResourceSpec } from "./spec/property";
-import { containsUnknown } from "./unknowns";
+import { inputSchema, type ArgumentsOf } from "../spec/derive";
+import type { ResourceSpec } from "../spec/property";
+import { containsUnknown } from "../engine/unknowns";
 
 /** One invalid property, as Pulumi's Check reports it: the property path and why. */
 export interface CheckFailure {

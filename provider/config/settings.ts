@@ -1,6 +1,6 @@
-import { resolveEndpointWithSource } from "./client/endpoint";
-import { AuthenticationError, PermissionDeniedError } from "./client/errors";
-import type { Credentials } from "./client/soda-cloud-client";
+import { resolveEndpointWithSource } from "../client/endpoint";
+import { AuthenticationError, PermissionDeniedError } from "../client/errors";
+import type { Credentials } from "../client/soda-cloud-client";
 
 /** How the engine hands stack configuration to `configure`: `get("soda:host")` and so on. */
 export interface StackConfig {

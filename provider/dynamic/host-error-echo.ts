@@ -1,4 +1,4 @@
-import { providerHostEngineAddress } from "./engine-log";
+import { providerHostEngineAddress } from "../engine/engine-log";
 
 /**
  * Pulumi's Node dynamic provider host prints every error that check, diff, read, update or delete throws to stderr,

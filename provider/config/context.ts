@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
-import { EndpointError } from "./client/endpoint";
-import { systemClock, type Clock } from "./client/clock";
-import { providerHostLog } from "./engine-log";
-import { RateLimitPacer, type PacerWait } from "./client/pacer";
-import { scaledRateLimits } from "./client/soda-api";
-import { SodaCloudClient, type Credentials } from "./client/soda-cloud-client";
-import { RunnerOwnership } from "./resources/runner-ownership";
-import { RunnerDirectory } from "./runner-directory";
-import { currentStatusLine, type StatusLine } from "./status-line";
-import { pacerWaitReporter } from "./wait-progress";
+import { EndpointError } from "../client/endpoint";
+import { systemClock, type Clock } from "../client/clock";
+import { providerHostLog } from "../engine/engine-log";
+import { RateLimitPacer, type PacerWait } from "../client/pacer";
+import { scaledRateLimits } from "../client/soda-api";
+import { SodaCloudClient, type Credentials } from "../client/soda-cloud-client";
+import { RunnerOwnership } from "../resources/runner-ownership";
+import { RunnerDirectory } from "../resources/runner-directory";
+import { currentStatusLine, type StatusLine } from "../engine/status-line";
+import { pacerWaitReporter } from "../engine/wait-progress";
 import {
   SettingsError,
   endpointNotConfiguredMessage,
