@@ -4,13 +4,16 @@ import { notEmpty, stringInput, stringMapInput, type ResourceSpec } from "./prop
 /** Undocumented by Soda; our assumption for a name that is safe in Helm values, logs and the Soda Cloud UI. */
 export const AGENT_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,98}[A-Za-z0-9])?$/;
 
-/** An agent name's check, shared by every resource that takes one. */
-export const agentNameCheck = stringInput(
+/** An agent name's check. */
+const agentNameCheck = stringInput(
   notEmpty,
   (name) => (name.length > 100 ? "must be at most 100 characters" : undefined),
   (name) =>
     AGENT_NAME_PATTERN.test(name) ? undefined : "may contain only letters, digits, spaces, '.', '_' and '-', and must start and end with a letter or digit",
 );
+
+/** An agent name argument, as every resource that takes one has it; each says in its own words what it is for. */
+export const AGENT_NAME_ARGUMENT = { type: "string", required: true, onChange: "replace", check: agentNameCheck } as const;
 
 /** A Soda Agent (runner) key: `SodaAgentKey`, and the plugin's `soda:index:AgentKey`. */
 export const AGENT_KEY = {
@@ -24,10 +27,7 @@ export const AGENT_KEY = {
     '`replaceOnChanges: ["rotationPeriod"]` makes a change of the period rotate the key; every other argument already does. The key cannot be imported: Soda Cloud shows its secret only at creation.',
   arguments: {
     agentName: {
-      type: "string",
-      required: true,
-      onChange: "replace",
-      check: agentNameCheck,
+      ...AGENT_NAME_ARGUMENT,
       description:
         "The name the Soda Agent registers under (Helm value `soda.agent.name`), unique in the Soda Cloud organisation: 1 to 100 letters, digits, spaces, `.`, `_` or `-`, starting and ending with a letter or digit. Changing it replaces the key.",
     },

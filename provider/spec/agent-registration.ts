@@ -1,4 +1,4 @@
-import { agentNameCheck } from "./agent-key";
+import { AGENT_NAME_ARGUMENT } from "./agent-key";
 import { notEmpty, numberInput, stringInput, type ResourceSpec } from "./property";
 
 /** How long a SodaAgentRegistration waits, in seconds: at most a day, as no deployment takes longer to start. */
@@ -11,10 +11,7 @@ export const AGENT_REGISTRATION = {
     "Waits, during `pulumi up`, until a deployed Soda Agent has registered with Soda Cloud under its name and is online, and fails with what to look at when it does not within the timeout. Creates nothing in Soda Cloud.",
   arguments: {
     agentName: {
-      type: "string",
-      required: true,
-      onChange: "replace",
-      check: agentNameCheck,
+      ...AGENT_NAME_ARGUMENT,
       description: "The agent name to wait for (the key's `agentName`).",
     },
     apiKeyId: {

@@ -11,6 +11,20 @@ let ctx: ProcessContext;
 let clock: FakeClock;
 let warnings: string[];
 
+/** The stored outputs of a key of `agentName` as the first state version wrote them, at this emulator. */
+function firstVersionState(agentName: string) {
+  return {
+    stateVersion: 1,
+    agentName,
+    apiKeyId: "k",
+    apiKeySecret: "s",
+    endpoint: env.url,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    runnerId: "",
+    registered: false,
+  };
+}
+
 function lifecycle(credentials?: { apiKeyId: string; apiKeySecret: string }) {
   const key = credentials ?? env.admin;
   ctx = new ProcessContext({
@@ -280,19 +294,7 @@ describe("SodaAgentKey lifecycle", () => {
     const revoked = await env.newApiKey();
     await env.control("DELETE", `/__emulator/api-keys/${revoked.apiKeyId}`);
     const provider = lifecycle(revoked);
-    for (const attempt of [
-      provider.create({ agentName: "x" }),
-      provider.read("k", {
-        stateVersion: 1,
-        agentName: "x",
-        apiKeyId: "k",
-        apiKeySecret: "s",
-        endpoint: env.url,
-        createdAt: "2026-01-01T00:00:00.000Z",
-        runnerId: "",
-        registered: false,
-      }),
-    ]) {
+    for (const attempt of [provider.create({ agentName: "x" }), provider.read("k", firstVersionState("x"))]) {
       const error = await attempt.catch((e) => e);
       expect(error.message).toMatch(
         /^Soda Cloud \(http:\/\/127\.0\.0\.1:\d+\) rejected the admin key SodaAgentKey uses \(soda:apiKeyId, else SODA_API_KEY_ID\): it is unknown, revoked, or of the other region\. Set a valid key/,
@@ -315,16 +317,7 @@ describe("SodaAgentKey lifecycle", () => {
 
   it("reads state of the first version and refuses state of a newer one", async () => {
     const provider = lifecycle();
-    const v1 = {
-      stateVersion: 1,
-      agentName: "old",
-      apiKeyId: "k",
-      apiKeySecret: "s",
-      endpoint: env.url,
-      createdAt: "2026-01-01T00:00:00.000Z",
-      runnerId: "",
-      registered: false,
-    };
+    const v1 = firstVersionState("old");
     expect(await provider.read("k", v1)).toEqual({ id: "k", props: v1 });
     await expect(provider.read("k", { ...v1, stateVersion: 2 })).rejects.toThrow(/newer pulumi-soda-cloud/);
   });
