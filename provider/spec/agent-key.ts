@@ -2,7 +2,7 @@ import { rotationPeriodProblem } from "../resources/rotation";
 import { notEmpty, stringInput, stringMapInput, type ResourceSpec } from "./property";
 
 /** Undocumented by Soda; our assumption for a name that is safe in Helm values, logs and the Soda Cloud UI. */
-export const AGENT_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,98}[A-Za-z0-9])?$/;
+const AGENT_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,98}[A-Za-z0-9])?$/;
 
 /** An agent name's check. */
 const agentNameCheck = stringInput(

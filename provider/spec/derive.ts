@@ -81,12 +81,12 @@ export function argumentsThat(spec: ResourceSpec, onChange: OnChange): string[] 
 }
 
 /** Every property of the stored outputs, arguments first, with its spec. */
-export function outputProperties(spec: ResourceSpec): [string, ArgumentSpec | OutputSpec][] {
+function outputProperties(spec: ResourceSpec): [string, ArgumentSpec | OutputSpec][] {
   return [...Object.entries(spec.arguments), ...Object.entries(spec.outputs)];
 }
 
 /** The state version, an output of every resource. */
-export const STATE_VERSION_OUTPUT: OutputSpec = {
+const STATE_VERSION_OUTPUT: OutputSpec = {
   type: "number",
   description: "The version of this output shape, so that every later version of the provider reads what this one stored.",
 };

@@ -54,7 +54,7 @@ export type Rule<T> = (value: T) => string | undefined;
  * What a value of the wrong type was, for a message: its type, never the value (it may be a secret given in the
  * wrong type; the engine shows the value itself beside the message, masked when it is secret).
  */
-export function gotType(value: unknown): string {
+function gotType(value: unknown): string {
   if (value === null) return "got null";
   if (value === undefined) return "got undefined";
   if (Array.isArray(value)) return "got a list";
